@@ -1,0 +1,1 @@
+"""The anze command line and composition root."""

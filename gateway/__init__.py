@@ -1,0 +1,1 @@
+"""Anze gateway."""

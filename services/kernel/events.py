@@ -1,0 +1,361 @@
+"""Events between parts: written to an outbox in the business transaction, relayed to the bus after
+commit, consumed by handlers that record each event id in an inbox so that a repeat changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.kernel.db import Database, UTCDateTime, utcnow
+from services.kernel.ids import new_id
+
+log = logging.getLogger("anze.events")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact another part may need: ``<service>.<entity>.<verb>`` with a versioned JSON payload."""
+
+    name: str
+    payload: Mapping[str, Any]
+    id: str = field(default_factory=lambda: new_id("evt"))
+    version: int = 1
+    occurred_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def subject(self) -> str:
+        return f"anze.{self.name}"
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {"id": self.id, "name": self.name, "version": self.version,
+             "occurred_at": self.occurred_at.isoformat(), "payload": dict(self.payload)},
+            ensure_ascii=False,
+        ).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Event:
+        data = json.loads(raw)
+        return cls(name=data["name"], payload=data["payload"], id=data["id"], version=data["version"],
+                   occurred_at=datetime.fromisoformat(data["occurred_at"]))
+
+
+# ---------------------------------------------------------------- tables (each part declares its own)
+
+
+class OutboxMixin:
+    """``class Outbox(OutboxMixin, Base): __tablename__ = "outbox"`` in each part's models."""
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class InboxMixin:
+    """``class Inbox(InboxMixin, Base): __tablename__ = "inbox"``: the ids of events already applied."""
+
+    event_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def record_event(session: AsyncSession, outbox_model: type[OutboxMixin], name: str,
+                 payload: Mapping[str, Any], *, version: int = 1) -> Event:
+    """Add an event to the outbox of the current transaction; it is published only if that commits."""
+    event = Event(name=name, payload=dict(payload), version=version)
+    session.add(outbox_model(id=event.id, name=event.name, version=event.version,  # type: ignore[call-arg]
+                             payload=dict(event.payload), occurred_at=event.occurred_at))
+    session.info["anze_events"] = True
+    return event
+
+
+# ---------------------------------------------------------------- the bus
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class Bus:
+    """Publishes events and runs durable consumers; a consumer that is stopped misses nothing."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, event: Event) -> None:
+        raise NotImplementedError
+
+    async def subscribe(self, durable: str, names: list[str], handler: Handler) -> Subscription:
+        raise NotImplementedError
+
+    @property
+    def healthy(self) -> bool:
+        return True
+
+
+class Subscription:
+    async def stop(self) -> None: ...
+
+
+def _matches(patterns: list[str], name: str) -> bool:
+    for pattern in patterns:
+        if pattern == name or pattern == ">" or (pattern.endswith(".>") and name.startswith(pattern[:-1])):
+            return True
+    return False
+
+
+class MemoryBus(Bus):
+    """The embedded transport: one log in memory, each durable consumer with its own position in it, so
+    that a consumer stopped and started again resumes where it was (as a JetStream durable does)."""
+
+    def __init__(self, redeliver_after: float = 0.5) -> None:
+        self.log: list[Event] = []
+        self.positions: dict[str, int] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self.redeliver_after = redeliver_after
+
+    async def publish(self, event: Event) -> None:
+        self.log.append(event)
+        for wake in self._wake.values():
+            wake.set()
+
+    async def subscribe(self, durable: str, names: list[str], handler: Handler) -> Subscription:
+        self.positions.setdefault(durable, 0)
+        wake = self._wake.setdefault(durable, asyncio.Event())
+        wake.set()
+        task = asyncio.create_task(self._run(durable, names, handler, wake), name=f"memorybus:{durable}")
+        return _TaskSubscription(task, lambda: self._wake.pop(durable, None))
+
+    async def _run(self, durable: str, names: list[str], handler: Handler, wake: asyncio.Event) -> None:
+        while True:
+            await wake.wait()
+            wake.clear()
+            while self.positions[durable] < len(self.log):
+                event = self.log[self.positions[durable]]
+                if _matches(names, event.name):
+                    try:
+                        await handler(event)
+                    except Exception:
+                        log.exception("consumer %s failed on %s; redelivering", durable, event.name)
+                        await asyncio.sleep(self.redeliver_after)
+                        continue
+                self.positions[durable] += 1
+
+
+class _TaskSubscription(Subscription):
+    def __init__(self, task: asyncio.Task[None], on_stop: Callable[[], Any]) -> None:
+        self.task, self.on_stop = task, on_stop
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        try:
+            await self.task
+        except (asyncio.CancelledError, Exception):
+            pass
+        self.on_stop()
+
+
+class NatsBus(Bus):
+    """The distributed transport: NATS JetStream, one stream for all events, a durable pull consumer per
+    consuming part. The event id is the message id, so JetStream drops a re-published duplicate."""
+
+    def __init__(self, url: str, stream: str = "ANZE") -> None:
+        self.url, self.stream = url, stream
+        self.nc: Any = None
+        self.js: Any = None
+
+    async def start(self) -> None:
+        import nats
+        from nats.js.api import StreamConfig
+        from nats.js.errors import NotFoundError
+
+        self.nc = await nats.connect(self.url, name="anze", max_reconnect_attempts=-1,
+                                     reconnect_time_wait=0.5)
+        self.js = self.nc.jetstream()
+        config = StreamConfig(name=self.stream, subjects=["anze.>"], duplicate_window=120.0)
+        try:
+            await self.js.stream_info(self.stream)
+        except NotFoundError:
+            await self.js.add_stream(config)
+
+    async def close(self) -> None:
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+
+    @property
+    def healthy(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def publish(self, event: Event) -> None:
+        await self.js.publish(event.subject, event.to_json(), stream=self.stream,
+                              headers={"Nats-Msg-Id": event.id})
+
+    async def subscribe(self, durable: str, names: list[str], handler: Handler) -> Subscription:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        config = ConsumerConfig(
+            durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+            ack_wait=30, max_deliver=-1, filter_subject="anze.>",
+        )
+        # One durable per consuming part over the whole stream keeps events in the order they happened
+        # (activated before cancelled); names the part does not handle are acknowledged and skipped.
+        # Creating a durable that exists with the same config is a no-op.
+        await self.js.add_consumer(self.stream, config=config)
+        sub = await self.js.pull_subscribe_bind(durable=durable, stream=self.stream)
+        task = asyncio.create_task(self._run(sub, names, handler), name=f"nats:{durable}")
+        return _TaskSubscription(task, lambda: None)
+
+    async def _run(self, sub: Any, names: list[str], handler: Handler) -> None:
+        import nats.errors
+
+        while True:
+            try:
+                msgs = await sub.fetch(batch=50, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            except Exception:
+                log.exception("fetching events failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            for msg in msgs:
+                try:
+                    event = Event.from_json(msg.data)
+                    if _matches(names, event.name):
+                        await handler(event)
+                except Exception:
+                    log.exception("handling %s failed; it will be redelivered", msg.subject)
+                    await msg.nak(delay=1)
+                    continue
+                await msg.ack()
+
+
+def make_bus(url: str, stream: str = "ANZE") -> Bus:
+    if url.startswith("memory"):
+        return MemoryBus()
+    if url.startswith("nats"):
+        return NatsBus(url, stream)
+    raise ValueError(f"unknown bus URL {url!r}: use memory:// or nats://host:port")
+
+
+# ---------------------------------------------------------------- relay and consumer
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows, oldest first; woken after each commit, and polling as a safety
+    net so that rows left by a process that died before publishing still go out."""
+
+    def __init__(self, database: Database, outbox_model: type[OutboxMixin], bus: Bus,
+                 poll_seconds: float = 1.0, batch: int = 100) -> None:
+        self.database, self.model, self.bus = database, outbox_model, bus
+        self.poll_seconds, self.batch = poll_seconds, batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.publish_pending():
+                    pass
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; returns how many went out."""
+        model = self.model
+        async with self.database.transaction() as session:
+            stmt = (select(model).where(model.published_at.is_(None))
+                    .order_by(model.occurred_at, model.id).limit(self.batch))
+            if not self.database.is_sqlite:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = (await session.scalars(stmt)).all()
+            sent = 0
+            for row in rows:
+                event = Event(name=row.name, payload=row.payload, id=row.id, version=row.version,
+                              occurred_at=row.occurred_at)
+                try:
+                    await self.bus.publish(event)
+                except Exception as exc:
+                    await session.execute(update(model).where(model.id == row.id).values(
+                        attempts=model.attempts + 1, last_error=str(exc)[:500]))
+                    log.warning("publishing %s failed: %s", row.name, exc)
+                    break
+                row.published_at = utcnow()
+                sent += 1
+            return sent
+
+
+EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+class Consumer:
+    """Applies events to one part's database exactly once: the inbox row and the handler's changes
+    commit together, and an event id already in the inbox is skipped."""
+
+    def __init__(self, database: Database, inbox_model: type[InboxMixin], durable: str,
+                 handlers: Mapping[str, EventHandler], on_commit: Callable[[], None] | None = None) -> None:
+        self.database, self.inbox, self.durable = database, inbox_model, durable
+        self.handlers = dict(handlers)
+        self.on_commit = on_commit
+        self.subscription: Subscription | None = None
+
+    async def handle(self, event: Event) -> bool:
+        """Apply one event; False when it had been applied before."""
+        handler = self.handlers.get(event.name)
+        if handler is None:
+            return False
+        try:
+            async with self.database.transaction() as session:
+                if await session.get(self.inbox, event.id) is not None:
+                    return False
+                session.add(self.inbox(event_id=event.id, name=event.name,  # type: ignore[call-arg]
+                                       received_at=utcnow()))
+                await session.flush()
+                await handler(session, event)
+        except IntegrityError:
+            # Another replica applied the same event at the same moment: its inbox row won.
+            return False
+        if self.on_commit is not None:
+            self.on_commit()
+        return True
+
+    async def start(self, bus: Bus) -> None:
+        if self.handlers:
+            self.subscription = await bus.subscribe(self.durable, list(self.handlers), self.handle)
+
+    async def stop(self) -> None:
+        if self.subscription is not None:
+            await self.subscription.stop()
+            self.subscription = None

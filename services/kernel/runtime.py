@@ -1,0 +1,185 @@
+"""One part's running machinery and the FastAPI app around it. Each part's ``create_app(settings, wiring)``
+builds a ``ServiceRuntime`` and calls ``build_service_app``; nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.auth import TokenVerifier, ensure_access_declared
+from services.kernel.db import Database, utcnow
+from services.kernel.errors import PROBLEM_RESPONSES, install_error_handlers
+from services.kernel.events import Bus, Consumer, EventHandler, InboxMixin, OutboxMixin, OutboxRelay, make_bus
+from services.kernel.http import ServiceClient
+from services.kernel.observability import (
+    DB_POOL_IN_USE,
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST,
+    database_ready,
+    health_router,
+    install_request_context,
+)
+from services.kernel.settings import PartSettings
+
+log = logging.getLogger("anze.runtime")
+
+Job = Callable[["ServiceRuntime"], Awaitable[Any]]
+
+
+@dataclass
+class Wiring:
+    """What the composition root hands a part. Embedded: one shared in-process bus and ASGI transports to
+    the other parts. Distributed: nothing (each part builds its own NATS bus and uses real HTTP)."""
+
+    bus: Bus | None = None
+    transports: Mapping[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+    run_consumers: bool = True
+    run_jobs: bool = True
+
+
+@dataclass
+class ScheduledJob:
+    """A periodic job (expiry, overdue marking...): it must be idempotent, as it may run on replicas."""
+
+    name: str
+    every_seconds: float
+    run: Job
+
+
+class ServiceRuntime:
+    def __init__(self, *, name: str, settings: PartSettings, outbox: type[OutboxMixin],
+                 inbox: type[InboxMixin], wiring: Wiring | None = None) -> None:
+        self.name = name
+        self.settings = settings
+        self.wiring = wiring or Wiring()
+        self.outbox, self.inbox = outbox, inbox
+        self.database = Database(settings.resolved_database_url(name), pool_size=settings.db_pool_size,
+                                 echo=settings.db_echo)
+        self.owns_bus = self.wiring.bus is None
+        self.bus = self.wiring.bus or make_bus(settings.kernel.bus_url, settings.kernel.bus_stream)
+        self.verifier = TokenVerifier.from_settings(settings.kernel)
+        self.relay = OutboxRelay(self.database, outbox, self.bus, settings.kernel.relay_poll_seconds)
+        self.consumer: Consumer | None = None
+        self.clients: dict[str, ServiceClient] = {}
+        self.jobs: list[ScheduledJob] = []
+        self._job_tasks: list[asyncio.Task[None]] = []
+        self.state: dict[str, Any] = {}  # part-specific singletons (a Stripe client, a storage...)
+
+    def client(self, part: str, base_url: str, *, timeout: float = 5.0) -> ServiceClient:
+        """A client for another part: in-process in the embedded mode, HTTP otherwise."""
+        if part not in self.clients:
+            transport = self.wiring.transports.get(part)
+            self.clients[part] = ServiceClient(part, "http://" + part if transport else base_url,
+                                               transport=transport, timeout=timeout)
+        return self.clients[part]
+
+    def consume(self, handlers: Mapping[str, EventHandler]) -> None:
+        self.consumer = Consumer(self.database, self.inbox, self.name, handlers, on_commit=self.relay.notify)
+
+    async def start(self) -> None:
+        if self.owns_bus:
+            await self.bus.start()
+        self.relay.start()
+        if self.consumer is not None and self.wiring.run_consumers:
+            await self.consumer.start(self.bus)
+        if self.wiring.run_jobs:
+            self._job_tasks = [asyncio.create_task(self._every(job), name=f"job:{job.name}")
+                               for job in self.jobs]
+
+    async def stop(self) -> None:
+        for task in self._job_tasks:
+            task.cancel()
+        for task in self._job_tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.consumer is not None:
+            await self.consumer.stop()
+        await self.relay.stop()
+        for client in self.clients.values():
+            await client.close()
+        self.clients.clear()
+        if self.owns_bus:
+            await self.bus.close()
+        await self.database.dispose()
+
+    async def _every(self, job: ScheduledJob) -> None:
+        while True:
+            try:
+                await job.run(self)
+            except Exception:
+                log.exception("job %s failed; it runs again at its next turn", job.name)
+            await asyncio.sleep(job.every_seconds)
+
+    async def ready_checks(self) -> dict[str, str]:
+        checks = {"database": await database_ready(self.database),
+                  "bus": "ok" if self.bus.healthy else "error: not connected"}
+        await self._sample_gauges()
+        return checks
+
+    async def _sample_gauges(self) -> None:
+        with contextlib.suppress(Exception):
+            async with self.database.sessionmaker() as session:
+                backlog, oldest = (await session.execute(
+                    select(func.count(), func.min(self.outbox.occurred_at))
+                    .where(self.outbox.published_at.is_(None)))).one()
+            OUTBOX_BACKLOG.labels(self.name).set(backlog or 0)
+            OUTBOX_OLDEST.labels(self.name).set((utcnow() - oldest).total_seconds() if oldest else 0)
+            pool = self.database.engine.pool
+            DB_POOL_IN_USE.labels(self.name).set(getattr(pool, "checkedout", lambda: 0)())
+
+
+def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
+                      routers: Sequence[APIRouter], version: str = "1") -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  responses=PROBLEM_RESPONSES)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    install_request_context(app, runtime.name)
+
+    async def _ready() -> dict[str, str]:
+        return await runtime.ready_checks()
+
+    app.include_router(health_router(_ready))
+    for router in routers:
+        app.include_router(router)
+    ensure_access_declared(app)
+    return app
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, rolled back when it raises."""
+    runtime = runtime_of(request)
+    async with runtime.database.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    if session.info.get("anze_events"):
+        runtime.relay.notify()
+
+
+Session = Annotated[AsyncSession, Depends(_session)]
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]

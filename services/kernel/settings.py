@@ -1,0 +1,46 @@
+"""Settings shared by every part (prefix ``ANZE_``) and the base that each part's own settings extend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KernelSettings(BaseSettings):
+    """What every process needs, whatever part it runs: read from ``ANZE_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="ANZE_", extra="ignore")
+
+    env: str = Field("dev", description="dev, test or prod; prod refuses demo-only shortcuts")
+    var_dir: Path = Field(Path("var"), description="where the embedded mode keeps databases, keys, uploads")
+    bus_url: str = Field("memory://", description="memory:// (in-process) or nats://host:4222 (JetStream)")
+    bus_stream: str = Field("ANZE", description="the JetStream stream that carries every event")
+    jwt_public_key_file: Path | None = Field(None, description="PEM Ed25519 public key(s) that sign tokens")
+    jwt_public_keys: SecretStr | None = Field(None, description="the same, inline (PEM blocks concatenated)")
+    jwt_issuer: str = "anze-gateway"
+    log_level: str = "INFO"
+    log_json: bool = True
+    otel_enabled: bool = False
+    relay_poll_seconds: float = 1.0
+
+
+class PartSettings(BaseSettings):
+    """The settings of one part; subclasses set ``env_prefix`` (``ANZE_POLICY_`` ...)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = ""
+    port: int = 0
+    db_pool_size: int = 10
+    db_echo: bool = False
+    kernel: KernelSettings = Field(default_factory=KernelSettings)
+
+    def resolved_database_url(self, part: str) -> str:
+        """The configured URL, or the embedded default: a SQLite file per part under ``var/``."""
+        if self.database_url:
+            return self.database_url
+        path = (self.kernel.var_dir / f"{part}.db").resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"

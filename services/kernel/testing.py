@@ -1,0 +1,137 @@
+"""Test helpers shared by every part's tests: real databases (SQLite, or PostgreSQL when present), a
+NATS stream of the test's own, tokens signed with a test key, and apps run with their lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.kernel.auth import Role, TokenSigner, generate_keypair
+from services.kernel.settings import KernelSettings
+
+PG_ADMIN_URL = os.environ.get("ANZE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+NATS_URL = os.environ.get("ANZE_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def _port_open(host: str, port: int) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _host_port(url: str, default: int) -> tuple[str, int]:
+    netloc = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host, _, port = netloc.partition(":")
+    return host or "127.0.0.1", int(port or default)
+
+
+def postgres_available() -> bool:
+    if os.environ.get("ANZE_TEST_NO_PG"):
+        return False
+    return _port_open(*_host_port(PG_ADMIN_URL, 5432))
+
+
+def nats_available() -> bool:
+    if os.environ.get("ANZE_TEST_NO_NATS"):
+        return False
+    return _port_open(*_host_port(NATS_URL, 4222))
+
+
+def backends() -> list[str]:
+    """The database backends this machine can test on: always SQLite, PostgreSQL when it runs."""
+    return ["sqlite", "postgres"] if postgres_available() else ["sqlite"]
+
+
+async def create_pg_database(prefix: str = "anze_t") -> str:
+    """A fresh, empty PostgreSQL database; returns its asyncpg SQLAlchemy URL."""
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{name}"
+
+
+async def drop_pg_database(url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def database_url(backend: str, tmp_path: Path, name: str = "part") -> AsyncIterator[str]:
+    """A fresh database URL of the given backend, removed afterwards."""
+    if backend == "postgres":
+        url = await create_pg_database()
+        try:
+            yield url
+        finally:
+            await drop_pg_database(url)
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / (name + '.db')}"
+
+
+@dataclass
+class TestKeys:
+    """A key pair for the test run: tokens signed here verify in every part."""
+
+    private_pem: bytes
+    public_pem: bytes
+
+    @classmethod
+    def generate(cls) -> TestKeys:
+        private_pem, public_pem = generate_keypair()
+        return cls(private_pem, public_pem)
+
+    @property
+    def signer(self) -> TokenSigner:
+        return TokenSigner(self.private_pem, issuer="anze-gateway")
+
+    def token(self, role: Role | str, org: str | None = None, region: str | None = None,
+              sub: str | None = None) -> str:
+        role = Role(role)
+        return self.signer.issue(sub=sub or f"usr_test_{role.value}_{org or ''}", role=role, org=org,
+                                 region=region)
+
+    def headers(self, role: Role | str, org: str | None = None, region: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, org, region)}"}
+
+    def kernel_settings(self, tmp_path: Path, *, bus_url: str = "memory://",
+                        bus_stream: str | None = None, **extra: Any) -> KernelSettings:
+        return KernelSettings(
+            env="test", var_dir=tmp_path, bus_url=bus_url,
+            bus_stream=bus_stream or f"T{uuid.uuid4().hex[:10].upper()}",
+            jwt_public_keys=self.public_pem.decode(), log_json=False, relay_poll_seconds=0.2, **extra,
+        )
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (engines, relay, consumers) and give a client that talks to it in-process."""
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+            yield client
+
+
+async def migrate_app(app: FastAPI, migrations_dir: Path) -> None:
+    from services.kernel.migrations import upgrade
+
+    await upgrade(app.state.runtime.database, migrations_dir)

@@ -1,0 +1,1 @@
+"""Policy service: Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, payments, prevention budgets, claims and coverage aggregates."""

@@ -1,0 +1,1 @@
+"""Anze web pages."""
