@@ -38,6 +38,7 @@ class Principal:
     role: Role
     org: str | None = None
     region: str | None = None
+    expert: str | None = None  # an EXPERT's own expert id (``org`` is their agency)
     token: str | None = None  # passed on to other services unchanged
 
     def is_(self, *roles: Role) -> bool:
@@ -147,7 +148,7 @@ class TokenVerifier:
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
             raise Unauthenticated("the token is not valid") from exc
         return Principal(sub=claims["sub"], role=role, org=claims.get("org"), region=claims.get("region"),
-                         token=token)
+                         expert=claims.get("expert"), token=token)
 
 
 class TokenSigner:
@@ -163,7 +164,8 @@ class TokenSigner:
         self.lifetime = lifetime
 
     def issue(self, *, sub: str, role: Role, org: str | None = None, region: str | None = None,
-              lifetime: timedelta | None = None, extra: dict[str, Any] | None = None) -> str:
+              expert: str | None = None, lifetime: timedelta | None = None,
+              extra: dict[str, Any] | None = None) -> str:
         now = datetime.now(UTC)
         claims: dict[str, Any] = {
             "sub": sub, "role": role.value, "iss": self.issuer, "iat": now,
@@ -173,6 +175,8 @@ class TokenSigner:
             claims["org"] = org
         if region:
             claims["region"] = region
+        if expert:
+            claims["expert"] = expert
         claims.update(extra or {})
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
 

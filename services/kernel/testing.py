@@ -106,13 +106,14 @@ class TestKeys:
         return TokenSigner(self.private_pem, issuer="anze-gateway")
 
     def token(self, role: Role | str, org: str | None = None, region: str | None = None,
-              sub: str | None = None) -> str:
+              sub: str | None = None, expert: str | None = None) -> str:
         role = Role(role)
-        return self.signer.issue(sub=sub or f"usr_test_{role.value}_{org or ''}", role=role, org=org,
-                                 region=region)
+        return self.signer.issue(sub=sub or f"usr_test_{role.value}_{org or ''}_{expert or ''}", role=role,
+                                 org=org, region=region, expert=expert)
 
-    def headers(self, role: Role | str, org: str | None = None, region: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, org, region)}"}
+    def headers(self, role: Role | str, org: str | None = None, region: str | None = None,
+                expert: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, org, region, expert=expert)}"}
 
     def kernel_settings(self, tmp_path: Path, *, bus_url: str = "memory://",
                         bus_stream: str | None = None, **extra: Any) -> KernelSettings:
