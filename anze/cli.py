@@ -99,11 +99,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from anze.composition import seed_all
 
     if not args.demo:
-        print("say --demo: only demo data can be seeded", file=sys.stderr)  # noqa: T201
+        print("say --demo: only demo data can be seeded", file=sys.stderr)
         return 2
     kernel = _kernel()
     if kernel.env == "prod":
-        print("refused: demo data is never seeded with ANZE_ENV=prod", file=sys.stderr)  # noqa: T201
+        print("refused: demo data is never seeded with ANZE_ENV=prod", file=sys.stderr)
         return 2
     asyncio.run(seed_all(kernel, firms=args.firms))
     _seed_marker(kernel).parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = part_settings("policy", kernel)
 
     def progress(done: int, total: int) -> None:
-        print(f"\r{done}/{total} rows", end="", file=sys.stderr, flush=True)  # noqa: T201
+        print(f"\r{done}/{total} rows", end="", file=sys.stderr, flush=True)
 
     async def run() -> int:
         database = Database(settings.resolved_database_url("policy"))
@@ -128,9 +128,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = await import_firms(database, Path(args.file), progress=progress)
         finally:
             await database.dispose()
-        print(file=sys.stderr)  # noqa: T201
+        print(file=sys.stderr)
         for line in report.lines():
-            print(line)  # noqa: T201
+            print(line)
         return 0 if report.ok else 1
 
     return asyncio.run(run())
@@ -142,7 +142,7 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
 
     migrations = getattr(part_app_module(args.part), "MIGRATIONS", None)
     if migrations is None:
-        print(f"{args.part} has no database", file=sys.stderr)  # noqa: T201
+        print(f"{args.part} has no database", file=sys.stderr)
         return 2
     regenerate_initial(migrations)
     return 0
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="serve the whole platform (embedded by default)")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--distributed", action="store_true", help="every part its own process on PostgreSQL+NATS")
+    up.add_argument("--distributed", action="store_true", help="each part its own process (PostgreSQL, NATS)")
     up.add_argument("--no-seed", action="store_true", help="do not seed demo data on first start")
     up.set_defaults(func=cmd_up)
 

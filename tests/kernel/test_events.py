@@ -49,9 +49,9 @@ async def _applied(db: Database) -> int:
         return await s.scalar(select(func.count()).select_from(Applied)) or 0
 
 
-async def _wait_for(predicate, timeout: float = 10.0) -> None:
+async def _wait_for(predicate, within: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not await predicate():
         if loop.time() > deadline:
             raise AssertionError("timed out waiting")
