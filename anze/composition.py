@@ -139,7 +139,7 @@ def create_embedded_app(kernel: KernelSettings | None = None,
     wiring = Wiring(bus=bus, transports=transports)
     apps = {part: create_part_app(part, part_settings(part, kernel, overrides), wiring) for part in PARTS}
     for part, app in apps.items():
-        transports[part] = httpx.ASGITransport(app=app)
+        transports[part] = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     platform = EmbeddedPlatform(apps=apps, bus=bus, transports=transports)
 
     @contextlib.asynccontextmanager

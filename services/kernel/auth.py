@@ -238,12 +238,23 @@ def _declares_access(dependant: Any) -> bool:
     return any(_declares_access(d) for d in getattr(dependant, "dependencies", []))
 
 
+def _api_routes(routes: Iterable[Any]) -> Iterable[APIRoute]:
+    """Every APIRoute, including those of included routers (FastAPI >= 0.160 nests them)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router.routes)
+        elif hasattr(route, "routes") and not hasattr(route, "app"):
+            yield from _api_routes(route.routes)
+
+
 def ensure_access_declared(app: FastAPI, prefix: str = "/v1") -> None:
     """Refuse to start when a route under ``prefix`` does not say who may call it."""
     missing = [
         f"{','.join(sorted(r.methods or []))} {r.path}"
-        for r in app.routes
-        if isinstance(r, APIRoute) and r.path.startswith(prefix) and not _declares_access(r.dependant)
+        for r in _api_routes(app.routes)
+        if r.path.startswith(prefix) and not _declares_access(r.dependant)
     ]
     if missing:
         raise RuntimeError("routes without an access declaration (use allow(...) or PUBLIC): "

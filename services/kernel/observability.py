@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.routing import Match
 
 from services.kernel.http import new_traceparent
 from services.kernel.logging import request_id_var, service_var, traceparent_var
@@ -31,11 +30,9 @@ BUSINESS = Counter("anze_business_events_total", "business facts (policies activ
 
 
 def _route_template(request: Request) -> str:
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return getattr(route, "path", request.url.path)
-    return "unmatched"
+    """The matched route's template (``/v1/policies/{policy_id}``), known once routing has run."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):
@@ -47,7 +44,6 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         tp = request.headers.get("traceparent") or new_traceparent()
         tokens = (request_id_var.set(rid), traceparent_var.set(tp), service_var.set(self.service))
-        route = _route_template(request)
         start = time.perf_counter()
         status = 500
         try:
@@ -56,6 +52,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             response.headers["X-Request-ID"] = rid
             return response
         finally:
+            route = _route_template(request)
             if route not in ("/metrics", "/healthz", "/readyz"):
                 REQUESTS.labels(self.service, request.method, route, str(status)).inc()
                 LATENCY.labels(self.service, request.method, route).observe(time.perf_counter() - start)

@@ -43,9 +43,12 @@ def encode_cursor(last_id: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValidationProblem("the cursor is not one this service issued", field="cursor") from exc
+    if not value or not value.isprintable() or encode_cursor(value) != cursor:
+        raise ValidationProblem("the cursor is not one this service issued", field="cursor")
+    return value
 
 
 async def paginate(session: AsyncSession, stmt: Select[Any], id_column: Any, params: PageParams,

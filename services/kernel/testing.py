@@ -126,9 +126,11 @@ class TestKeys:
 
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
-    """Run an app's lifespan (engines, relay, consumers) and give a client that talks to it in-process."""
+    """Run an app's lifespan (engines, relay, consumers) and give a client that talks to it in-process.
+    Like a real server, an unexpected exception becomes the app's 500 response rather than a raise."""
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
 
 
