@@ -140,6 +140,9 @@ def create_embedded_app(kernel: KernelSettings | None = None,
     apps = {part: create_part_app(part, part_settings(part, kernel, overrides), wiring) for part in PARTS}
     for part, app in apps.items():
         transports[part] = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        consumer = getattr(getattr(app.state, "runtime", None), "consumer", None)
+        if consumer is not None and consumer.handlers:
+            bus.expect(consumer.durable, list(consumer.handlers))
     platform = EmbeddedPlatform(apps=apps, bus=bus, transports=transports)
 
     @contextlib.asynccontextmanager

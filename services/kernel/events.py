@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -121,18 +121,43 @@ def _matches(patterns: list[str], name: str) -> bool:
 
 class MemoryBus(Bus):
     """The embedded transport: one log in memory, each durable consumer with its own position in it, so
-    that a consumer stopped and started again resumes where it was (as a JetStream durable does)."""
+    that a consumer stopped and started again resumes where it was (as a JetStream durable does).
 
-    def __init__(self, redeliver_after: float = 0.5) -> None:
+    Consumers the composition root declares with ``expect`` are waited for: ``publish`` returns only once
+    each of them has applied the event, so the relay marks an outbox row published only after delivery.
+    A crash in between leaves the row unpublished; it goes out again and the inbox drops the repeat."""
+
+    def __init__(self, redeliver_after: float = 0.5, delivery_timeout: float = 10.0) -> None:
         self.log: list[Event] = []
         self.positions: dict[str, int] = {}
+        self.expected: dict[str, list[str]] = {}
         self._wake: dict[str, asyncio.Event] = {}
+        self._progress = asyncio.Condition()
         self.redeliver_after = redeliver_after
+        self.delivery_timeout = delivery_timeout
+
+    def expect(self, durable: str, names: list[str]) -> None:
+        """Declare a consumer that must apply each matching event before ``publish`` returns."""
+        self.expected[durable] = list(names)
+        self.positions.setdefault(durable, 0)
 
     async def publish(self, event: Event) -> None:
         self.log.append(event)
+        index = len(self.log) - 1
         for wake in self._wake.values():
             wake.set()
+        waiting = [d for d, names in self.expected.items() if _matches(names, event.name)]
+        if not waiting:
+            return
+
+        def delivered() -> bool:
+            return all(self.positions.get(d, 0) > index for d in waiting)
+
+        async with self._progress:
+            try:
+                await asyncio.wait_for(self._progress.wait_for(delivered), self.delivery_timeout)
+            except TimeoutError as exc:
+                raise RuntimeError(f"{event.name} was not applied by {', '.join(waiting)} in time") from exc
 
     async def subscribe(self, durable: str, names: list[str], handler: Handler) -> Subscription:
         self.positions.setdefault(durable, 0)
@@ -155,6 +180,8 @@ class MemoryBus(Bus):
                         await asyncio.sleep(self.redeliver_after)
                         continue
                 self.positions[durable] += 1
+                async with self._progress:
+                    self._progress.notify_all()
 
 
 class _TaskSubscription(Subscription):
@@ -290,28 +317,44 @@ class OutboxRelay:
             self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """Publish one batch; returns how many went out."""
+        """Publish one batch, oldest first; returns how many went out. On PostgreSQL the rows stay locked
+        (SKIP LOCKED) while they are published, so replicas share the work without sending twice. SQLite
+        has one writer: rows are read, published, then marked in a second transaction."""
         model = self.model
+        stmt = (select(model).where(model.published_at.is_(None))
+                .order_by(model.occurred_at, model.id).limit(self.batch))
+        if not self.database.is_sqlite:
+            async with self.database.transaction() as session:
+                rows = (await session.scalars(stmt.with_for_update(skip_locked=True))).all()
+                sent, failure = await self._publish(rows)
+                await self._mark(session, [r.id for r in rows[:sent]], rows[sent].id if failure else None, failure)
+                return sent
         async with self.database.transaction() as session:
-            stmt = (select(model).where(model.published_at.is_(None))
-                    .order_by(model.occurred_at, model.id).limit(self.batch))
-            if not self.database.is_sqlite:
-                stmt = stmt.with_for_update(skip_locked=True)
             rows = (await session.scalars(stmt)).all()
-            sent = 0
-            for row in rows:
-                event = Event(name=row.name, payload=row.payload, id=row.id, version=row.version,
-                              occurred_at=row.occurred_at)
-                try:
-                    await self.bus.publish(event)
-                except Exception as exc:
-                    await session.execute(update(model).where(model.id == row.id).values(
-                        attempts=model.attempts + 1, last_error=str(exc)[:500]))
-                    log.warning("publishing %s failed: %s", row.name, exc)
-                    break
-                row.published_at = utcnow()
-                sent += 1
-            return sent
+        sent, failure = await self._publish(rows)
+        async with self.database.transaction() as session:
+            await self._mark(session, [r.id for r in rows[:sent]], rows[sent].id if failure else None, failure)
+        return sent
+
+    async def _publish(self, rows: Sequence[Any]) -> tuple[int, str | None]:
+        for sent, row in enumerate(rows):
+            event = Event(name=row.name, payload=row.payload, id=row.id, version=row.version,
+                          occurred_at=row.occurred_at)
+            try:
+                await self.bus.publish(event)
+            except Exception as exc:
+                log.warning("publishing %s failed: %s", row.name, exc)
+                return sent, str(exc)[:500] or exc.__class__.__name__
+        return len(rows), None
+
+    async def _mark(self, session: AsyncSession, published: list[str], failed: str | None,
+                    error: str | None) -> None:
+        model = self.model
+        if published:
+            await session.execute(update(model).where(model.id.in_(published)).values(published_at=utcnow()))
+        if failed is not None:
+            await session.execute(update(model).where(model.id == failed).values(
+                attempts=model.attempts + 1, last_error=error))
 
 
 EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]

@@ -114,3 +114,42 @@ async def test_nats_bus_delivers_committed_events_once(tmp_path, nats_url):
         await probe.start()
         await probe.js.delete_stream(stream)
         await probe.close()
+
+
+async def test_memory_bus_returns_from_publish_only_after_expected_consumers_applied_the_event(tmp_path):
+    """In the embedded mode the relay marks an event published only once it was applied, so a crash
+    between the two cannot lose it."""
+    bus = MemoryBus(delivery_timeout=1.0)
+    applied: list[str] = []
+
+    async def slow_handler(event: Event) -> None:
+        await asyncio.sleep(0.2)
+        applied.append(event.id)
+
+    bus.expect("bookings", ["policy.policy.activated"])
+    subscription = await bus.subscribe("bookings", ["policy.policy.activated"], slow_handler)
+    event = Event(name="policy.policy.activated", payload={"ref": "p1"})
+    await bus.publish(event)
+    assert applied == [event.id]
+    await bus.publish(Event(name="policy.enterprise.registered", payload={}))  # not expected: no wait
+    await subscription.stop()
+
+
+async def test_an_event_the_consumer_cannot_apply_stays_unpublished_in_the_outbox(tmp_path):
+    db = await _database(f"sqlite+aiosqlite:///{tmp_path / 'part.db'}")
+    bus = MemoryBus(delivery_timeout=0.3, redeliver_after=0.05)
+
+    async def failing(event: Event) -> None:
+        raise RuntimeError("consumer cannot apply this yet")
+
+    bus.expect("bookings", ["policy.policy.activated"])
+    subscription = await bus.subscribe("bookings", ["policy.policy.activated"], failing)
+    relay = OutboxRelay(db, Outbox, bus, poll_seconds=0.1)
+    async with db.transaction() as s:
+        record_event(s, Outbox, "policy.policy.activated", {"ref": "p1"})
+    assert await relay.publish_pending() == 0
+    async with db.transaction() as s:
+        row = (await s.scalars(select(Outbox))).one()
+        assert row.published_at is None and row.attempts == 1 and "not applied" in row.last_error
+    await subscription.stop()
+    await db.dispose()
