@@ -1,1 +1,1 @@
-"""Providers service: Technical service agencies, their qualifications, experts and certificates, offerings, insurer panels, reviews, complaints and agency performance."""
+"""Providers service: vetted agencies, qualifications, experts, offerings, insurer panels, reviews, complaints."""

@@ -1,6 +1,6 @@
 """Alembic environment of the providers service."""
 
-from services.providers.models import Base
 from services.kernel.migrations import run_env
+from services.providers.models import Base
 
 run_env(Base.metadata)
