@@ -1,0 +1,58 @@
+"""Composition of the web part: ``create_app(settings, wiring)``. Server-rendered pages for the four user
+groups; the gateway's GraphQL is its only source of data, so it has no database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.kernel.observability import health_router, install_request_context
+from services.kernel.runtime import Wiring
+from web.gateway import Gateway
+from web.pages import install_error_pages, make_templates
+from web.routes import agency, bureau, enterprise, expert, insurer, public
+from web.session import Sessions, Signer
+from web.settings import WebSettings
+
+SETTINGS = WebSettings
+MIGRATIONS = None  # the web keeps no data of its own
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    wiring = wiring or Wiring()
+    gateway = Gateway(settings.gateway_url, transport=wiring.transports.get("gateway"),
+                      timeout=settings.gateway_timeout_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    app = FastAPI(title="Anze web", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.gateway = gateway
+    app.state.sessions = Sessions(Signer(settings.resolved_session_secret()), secure=settings.cookie_secure)
+    app.state.templates = make_templates()
+    install_request_context(app, "web")
+
+    async def ready() -> dict[str, str]:
+        try:
+            await gateway.execute("{ __typename }")
+        except Exception as exc:  # any failure means not ready; the reason goes to the probe
+            return {"gateway": f"error: {exc.__class__.__name__}"}
+        return {"gateway": "ok"}
+
+    app.include_router(health_router(ready))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (public, enterprise, insurer, agency, expert, bureau):
+        app.include_router(module.router)
+    install_error_pages(app)
+    return app

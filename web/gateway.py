@@ -1,0 +1,135 @@
+"""The web's only way to data: GraphQL calls to the gateway, in-process in the embedded mode and over
+HTTP otherwise, carrying the user's token, the request id and ``traceparent``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services.kernel.errors import ProblemError
+from services.kernel.http import ServiceClient
+
+log = logging.getLogger("anze.web.gateway")
+
+GRAPHQL_PATH = "/graphql"
+
+
+class GatewayUnavailable(Exception):
+    """The gateway did not answer, or answered that a service it needs is down."""
+
+    def __init__(self, message: str = "", services: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.services = services
+
+
+class NotAuthenticated(Exception):
+    """The gateway refused the token (missing or expired): the user must log in again."""
+
+
+class GatewayError(Exception):
+    """The gateway rejected the query itself (a web bug, not the user's fault)."""
+
+
+class AccessDenied(Exception):
+    """The gateway answered FORBIDDEN: the page asked for something this user may not see."""
+
+
+@dataclass
+class OperationError:
+    """A mutation's expected failure (``OperationError`` in the schema)."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class GraphQLResult:
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def codes(self) -> set[str]:
+        return {str((e.get("extensions") or {}).get("code", "")) for e in self.errors}
+
+    @property
+    def unavailable_services(self) -> tuple[str, ...]:
+        names = []
+        for error in self.errors:
+            ext = error.get("extensions") or {}
+            if ext.get("code") == "SERVICE_UNAVAILABLE":
+                names.append(str(ext.get("service") or ext.get("services") or error.get("message", "")))
+        return tuple(names)
+
+    @property
+    def partial(self) -> bool:
+        """Some fields are missing because a service is down (the page says so and shows the rest)."""
+        return bool(self.unavailable_services)
+
+
+def operation_error(payload: dict[str, Any] | None) -> OperationError | None:
+    """The ``OperationError`` member of a result union, if that is what came back."""
+    if payload and payload.get("__typename") == "OperationError":
+        return OperationError(code=payload.get("code") or "ERROR", message=payload.get("message") or "",
+                              field=payload.get("field"))
+    return None
+
+
+class Gateway:
+    """A GraphQL client for the gateway; one per web app, reused across requests."""
+
+    def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 10.0) -> None:
+        self.base_url = "http://gateway" if transport else base_url.rstrip("/")
+        self.transport = transport
+        self.timeout = timeout
+        self._client: ServiceClient | None = None
+
+    @property
+    def client(self) -> ServiceClient:
+        if self._client is None:
+            self._client = ServiceClient("gateway", self.base_url, transport=self.transport,
+                                         timeout=self.timeout, retries=0)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None, *,
+                      token: str | None = None, allow_partial: bool = True) -> GraphQLResult:
+        """Run one operation. Raises ``GatewayUnavailable`` when nothing usable came back,
+        ``NotAuthenticated`` / ``AccessDenied`` for refused tokens; otherwise returns data and errors
+        (partial results when a service is down and ``allow_partial``)."""
+        try:
+            response = await self.client.request("POST", GRAPHQL_PATH, token=token,
+                                                 json={"query": query, "variables": variables or {}})
+        except ProblemError as exc:  # transport failure, turned into SERVICE_UNAVAILABLE by the kernel
+            log.warning("gateway unreachable: %s", exc.detail)
+            raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
+        if response.status_code >= 500:
+            raise GatewayUnavailable(f"gateway answered {response.status_code}", ("gateway",))
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise GatewayUnavailable("gateway answered something that is not JSON", ("gateway",)) from exc
+        if response.status_code == 401:
+            raise NotAuthenticated()
+        result = GraphQLResult(data=body.get("data") or {}, errors=list(body.get("errors") or []))
+        codes = result.codes()
+        if "UNAUTHENTICATED" in codes:
+            raise NotAuthenticated()
+        if "FORBIDDEN" in codes:
+            raise AccessDenied()
+        if result.partial:
+            has_data = any(v is not None for v in result.data.values())
+            if not (allow_partial and has_data):
+                raise GatewayUnavailable("a service is unavailable", result.unavailable_services)
+            return result
+        if result.errors and not codes <= {"NOT_FOUND"}:
+            log.error("the gateway refused a web query: %s", result.errors)
+            raise GatewayError("; ".join(str(e.get("message")) for e in result.errors))
+        return result

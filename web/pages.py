@@ -1,0 +1,274 @@
+"""What every page shares: the template environment, the render helper with the user, language and CSRF
+token in its context, the logged-in user as a dependency, form state, and the error pages."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from web import i18n
+from web.gateway import (
+    AccessDenied,
+    Gateway,
+    GatewayError,
+    GatewayUnavailable,
+    GraphQLResult,
+    NotAuthenticated,
+    OperationError,
+)
+from web.session import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, CsrfRefused, Sessions, SessionUser
+
+log = logging.getLogger("anze.web")
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# the page each role lands on after login, and its menu
+HOME_OF_ROLE = {
+    "ENTERPRISE": "/firm", "INSURER": "/insurer", "AGENCY": "/agency", "EXPERT": "/expert",
+    "BUREAU": "/bureau", "ADMIN": "/bureau",
+}
+MENUS: dict[str, list[tuple[str, str]]] = {
+    "ENTERPRISE": [("/firm", "我的企业"), ("/firm/policies", "保单"), ("/firm/visits", "上门服务"),
+                   ("/firm/hazards", "隐患整改")],
+    "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
+    "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
+    "EXPERT": [("/expert", "今日服务"), ("/expert/hazards", "待验收整改")],
+    "BUREAU": [("/bureau", "投保扩面"), ("/bureau/hazards", "重大隐患"), ("/bureau/agencies", "机构审核")],
+    "ADMIN": [("/bureau", "投保扩面"), ("/bureau/agencies", "机构审核")],
+}
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in user; the browser goes to the login page and comes back."""
+
+
+class WrongRole(Exception):
+    """The user is logged in but this page belongs to another user group."""
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = i18n.money
+    env.filters["percent"] = i18n.percent
+    env.filters["localtime"] = i18n.local_time
+    env.filters["localdate"] = i18n.local_date
+    return Jinja2Templates(env=env)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site may be a redirect target (never ``//evil`` or ``https://...``)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def sessions_of(request: Request) -> Sessions:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
+def gateway_of(request: Request) -> Gateway:
+    return request.app.state.gateway  # type: ignore[no-any-return]
+
+
+def optional_user(request: Request) -> SessionUser | None:
+    user = sessions_of(request).read(request)
+    request.state.user = user
+    return user
+
+
+def require(*roles: str) -> Callable[[Request], SessionUser]:
+    """A dependency: the logged-in user, who must hold one of ``roles`` (ADMIN passes too)."""
+
+    def dependency(request: Request) -> SessionUser:
+        user = optional_user(request)
+        if user is None:
+            raise LoginRequired()
+        if roles and user.role not in roles and user.role != "ADMIN":
+            raise WrongRole()
+        return user
+
+    return dependency
+
+
+async def verify_csrf(request: Request) -> None:
+    """Every state-changing request must carry this browser's signed CSRF token (form field or header)."""
+    if request.method in SAFE_METHODS:
+        return
+    submitted = request.headers.get(CSRF_HEADER)
+    if not submitted:
+        content_type = request.headers.get("content-type", "")
+        if "form" in content_type:
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else None
+    sessions_of(request).check_csrf(request, submitted)
+
+
+CsrfChecked = Depends(verify_csrf)
+
+
+async def query(request: Request, document: str, variables: dict[str, Any] | None = None,
+                *, allow_partial: bool = True) -> GraphQLResult:
+    """One GraphQL call as the logged-in user (or anonymously on public pages)."""
+    user = getattr(request.state, "user", None) or optional_user(request)
+    result = await gateway_of(request).execute(document, variables, token=user.token if user else None,
+                                                allow_partial=allow_partial)
+    if result.partial:
+        request.state.partial_services = result.unavailable_services
+    return result
+
+
+@dataclass
+class Form:
+    """What the user typed and what is wrong with it, shown next to each field."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+    def error(self, name: str) -> str:
+        return self.errors.get(name, "")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.general
+
+    def add(self, name: str | None, message: str) -> None:
+        if name:
+            self.errors[name] = message
+        else:
+            self.general.append(message)
+
+    def from_operation_error(self, error: OperationError, aliases: dict[str, str] | None = None) -> None:
+        """Put the gateway's ``OperationError`` next to the field it names (``input.headcount`` →
+        ``headcount``, or the form's own name for it through ``aliases``)."""
+        name = None
+        if error.field:
+            name = error.field.split(".")[-1]
+            name = (aliases or {}).get(name, name)
+            if name not in self.values and name not in (aliases or {}).values():
+                name = None
+        self.add(name, error.message or error.code)
+
+
+async def read_form(request: Request) -> Form:
+    data = await request.form()
+    return Form(values={k: v.strip() for k, v in data.items() if isinstance(v, str) and k != CSRF_FIELD})
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    lang = i18n.language(request)
+    user = request.state.user if hasattr(request.state, "user") else optional_user(request)
+    sessions = sessions_of(request)
+    gettext = i18n.translator(lang)
+    path = request.url.path
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")])
+    full = path + (f"?{kept}" if kept else "")
+    base = {
+        "request": request, "lang": lang, "_": gettext, "user": user,
+        "label": functools.partial(_label, lang=lang), "csrf_field": CSRF_FIELD,
+        "csrf_token": sessions.csrf_token(request), "current_path": path,
+        "here": full, "menu": MENUS.get(user.role, []) if user else [],
+        "partial_services": getattr(request.state, "partial_services", ()),
+        "page_title": "", "notice": _notice(request, gettext),
+    }
+    base.update(context or {})
+    response = request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
+    sessions.persist_csrf(request, response)
+    return response  # type: ignore[no-any-return]
+
+
+def _label(kind: str, value: str | None, *, lang: str) -> str:
+    return i18n.label(kind, value, lang)
+
+
+NOTICES = {
+    "logged_out": "您已退出登录。", "paid": "已提交缴费，等待保险机构确认到账。",
+    "confirmed": "已确认到账，保单已生效。",
+    "booked": "预约已提交。", "reported": "服务记录已提交。", "rectified": "整改已提交，等待专家验收。",
+    "verified": "验收结果已保存。", "acknowledged": "已确认服务记录。", "saved": "已保存。",
+    "checked_in": "已签到。", "booking_confirmed": "预约已确认。", "quoted": "报价已生成。",
+    "registered": "企业已登记。", "reviewed": "审核意见已保存。",
+}
+
+
+def _notice(request: Request, gettext: Callable[..., str]) -> str:
+    key = request.query_params.get("done")
+    return gettext(NOTICES[key]) if key in NOTICES else ""
+
+
+def redirect(path: str, done: str | None = None) -> RedirectResponse:
+    if done:
+        path += ("&" if "?" in path else "?") + f"done={done}"
+    return RedirectResponse(path, status_code=303)
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "title": title, "message": message},
+                  status_code=status)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Errors become pages in the user's language, never a stack trace."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _expired(request: Request, _: NotAuthenticated) -> Response:
+        response = RedirectResponse(f"/login?expired=1&next={quote(request.url.path)}", status_code=303)
+        sessions_of(request).logout(response)
+        return response
+
+    @app.exception_handler(WrongRole)
+    @app.exception_handler(AccessDenied)
+    async def _forbidden(request: Request, _: Exception) -> Response:
+        return error_page(request, 403, "无权访问", "此页面不属于您的账号可以查看的范围。")
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        log.warning("refused a form without a valid CSRF token: %s", exc)
+        return error_page(request, 403, "请求已被拒绝",
+                          "表单已过期或来源不明，请返回上一页刷新后重新提交。")
+
+    @app.exception_handler(GatewayUnavailable)
+    async def _unavailable(request: Request, exc: GatewayUnavailable) -> Response:
+        return error_page(request, 503, "服务暂时不可用", "平台的部分服务暂时无法访问，请稍后再试。")
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(request: Request, exc: GatewayError) -> Response:
+        return error_page(request, 502, "出错了", "页面未能取得数据，我们已记录此问题。")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return error_page(request, 404, "页面不存在", "您要找的页面不存在或已被移除。")
+        if exc.status_code == 405:
+            return error_page(request, 405, "不支持的操作", "此地址不支持该操作。")
+        return error_page(request, exc.status_code, "出错了", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("page failed", exc_info=exc)
+        return error_page(request, 500, "出错了", "页面出现错误，我们已记录此问题。")
+
+
+CurrentUser = Annotated[SessionUser | None, Depends(optional_user)]

@@ -1,0 +1,9 @@
+"""The insurer's pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.pages import CsrfChecked
+
+router = APIRouter(prefix="/insurer", dependencies=[CsrfChecked])

@@ -1,0 +1,84 @@
+"""Pages anyone may open: home, login and logout, the language switch, the agency directory and the
+exposure board."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.gateway import operation_error
+from web.i18n import LANG_COOKIE, LANGUAGES
+from web.pages import (
+    HOME_OF_ROLE,
+    CsrfChecked,
+    Form,
+    optional_user,
+    query,
+    read_form,
+    redirect,
+    render,
+    safe_next,
+    sessions_of,
+)
+
+router = APIRouter(dependencies=[CsrfChecked])
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    __typename
+    ... on AuthPayload { token user { id email role orgId regionCode } }
+    ... on OperationError { code message field }
+  }
+}"""
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    return render(request, "public/home.html", {"home_of_role": HOME_OF_ROLE})
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "") -> Response:
+    user = optional_user(request)
+    if user is not None and not request.query_params.get("expired"):
+        return RedirectResponse(safe_next(next, HOME_OF_ROLE.get(user.role, "/")), status_code=303)
+    return render(request, "public/login.html", {"form": Form(), "next": safe_next(next, "")})
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    next_path = safe_next(form.value("next"), "")
+    email, password = form.value("email"), (await request.form()).get("password")
+    if not email:
+        form.add("email", "请输入邮箱。")
+    if not isinstance(password, str) or not password:
+        form.add("password", "请输入密码。")
+    if form.ok:
+        result = await query(request, LOGIN, {"email": email, "password": password}, allow_partial=False)
+        payload = result.data.get("login") or {}
+        error = operation_error(payload)
+        if error is None and payload.get("token"):
+            response = RedirectResponse(next_path or HOME_OF_ROLE.get(payload["user"]["role"], "/"),
+                                        status_code=303)
+            sessions_of(request).login(request, response, payload)
+            return response
+        form.add(None, "邮箱或密码不正确。" if error is None or error.code in (
+            "INVALID_CREDENTIALS", "UNAUTHENTICATED") else error.message)
+    return render(request, "public/login.html", {"form": form, "next": next_path}, status_code=400)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    response = redirect("/login", "logged_out")
+    sessions_of(request).logout(response)
+    return response
+
+
+@router.get("/lang/{code}")
+async def switch_language(request: Request, code: str, next: str = "/") -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="lax", path="/")
+    return response
