@@ -1,0 +1,1 @@
+"""Accounts of the gateway: people who log in, their role and organisation, and their tokens."""

@@ -1,0 +1,83 @@
+"""Mutations about accounts: login, refresh, logout, password change, sign-up and account creation."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.accounts import service
+from gateway.accounts.types import AccountInput, AuthPayload, Done, DoneResult, LoginResult, Role, User, UserResult
+from gateway.common import operation_error, returns_operation_error
+from gateway.context import Info
+from services.kernel.auth import Role as TokenRole
+from services.kernel.errors import ProblemError
+
+
+def _payload(tokens: service.Tokens) -> AuthPayload:
+    return AuthPayload(token=tokens.access, user=User.from_account(tokens.account), refresh_token=tokens.refresh,
+                       expires_at=tokens.expires_at)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Log in; the token goes in `Authorization: Bearer`. Repeated failures "
+                         "lock the address for a while (RATE_LIMITED).")
+    @returns_operation_error
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
+            try:
+                tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
+                                             email=email, password=password)
+            except ProblemError as exc:  # the failure is counted: commit it, then answer
+                return operation_error(exc)
+        return _payload(tokens)
+
+    @strawberry.mutation(description="A new token pair for a refresh token (which is spent).")
+    @returns_operation_error
+    async def refresh_token(self, info: Info, refresh_token: str) -> LoginResult:
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
+            tokens = await service.refresh(session=session, signer=gw.signer, policy=gw.account_policy,
+                                           token=refresh_token)
+        return _payload(tokens)
+
+    @strawberry.mutation(description="Revoke a refresh token, or every one of the caller's when none is given.")
+    @returns_operation_error
+    async def logout(self, info: Info, refresh_token: str | None = None) -> DoneResult:
+        principal = info.context.require()
+        async with info.context.gateway.database.transaction() as session:
+            await service.logout(session=session, principal=principal, refresh_token=refresh_token)
+        return Done(ok=True)
+
+    @strawberry.mutation(description="Change one's own password; every refresh token is revoked.")
+    @returns_operation_error
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> UserResult:
+        principal = info.context.require()
+        async with info.context.gateway.database.transaction() as session:
+            account = await service.change_password(session=session, principal=principal, current=current_password,
+                                                    new=new_password)
+        return User.from_account(account)
+
+    @strawberry.mutation(description="A firm (role ENTERPRISE) or an agency applicant (role AGENCY) signs "
+                         "itself up without an organisation; `registerEnterprise` / `applyAgency` then binds it.")
+    @returns_operation_error
+    async def sign_up(self, info: Info, email: str, password: str, role: Role = Role.ENTERPRISE) -> LoginResult:
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
+            await service.create_account(session=session, creator=None, email=email, password=password,
+                                         role=TokenRole(role.value.lower()))
+            tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
+                                         email=email, password=password)
+        return _payload(tokens)
+
+    @strawberry.mutation(description="Create an account for someone else: the bureau its agencies (and "
+                         "sub-region bureaus), an agency its experts, an insurer its staff, admin anyone.")
+    @returns_operation_error
+    async def create_account(self, info: Info, input: AccountInput) -> UserResult:
+        principal = info.context.require()
+        async with info.context.gateway.database.transaction() as session:
+            account = await service.create_account(
+                session=session, creator=principal, email=input.email, password=input.password,
+                role=TokenRole(input.role.value.lower()), org_id=input.org_id, region_code=input.region_code,
+                expert_id=input.expert_id, display_name=input.display_name)
+        return User.from_account(account)

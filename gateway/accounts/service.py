@@ -1,0 +1,232 @@
+"""Accounts: argon2 passwords, login with a lock-out after repeated failures, access and refresh tokens,
+logout, password change, and account creation by the role entitled to it (never by raising one's own)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.accounts import repository
+from gateway.accounts.models import Account, LoginThrottle, RefreshToken
+from services.kernel.auth import Principal, Role, TokenSigner
+from services.kernel.db import utcnow
+from services.kernel.errors import Conflict, Forbidden, ProblemError, Unauthenticated, ValidationProblem
+from services.kernel.ids import new_id
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a password anyone has")
+MIN_PASSWORD = 10
+
+
+class RateLimited(ProblemError):
+    status, code = 429, "RATE_LIMITED"
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    max_failures: int
+    lock: timedelta
+    refresh_lifetime: timedelta
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access: str
+    refresh: str
+    expires_at: datetime
+    account: Account
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise ValidationProblem("this is not an e-mail address", field="email")
+    return email
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationProblem(f"a password needs at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > 200:
+        raise ValidationProblem("a password has at most 200 characters", field=field)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_HASHER.hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    def run() -> bool:
+        try:
+            return _HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(run)
+
+
+def issue_access(signer: TokenSigner, account: Account) -> str:
+    return signer.issue(sub=account.id, role=Role(account.role), org=account.org_id,
+                        region=account.region_code, expert=account.expert_id)
+
+
+async def _new_refresh(session: AsyncSession, account: Account, lifetime: timedelta) -> str:
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(RefreshToken(id=new_id("rft"), account_id=account.id, token_hash=_digest(raw),
+                             created_at=now, expires_at=now + lifetime))
+    await session.flush()
+    return raw
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def _tokens(session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, account: Account) -> Tokens:
+    access = issue_access(signer, account)
+    refresh = await _new_refresh(session, account, policy.refresh_lifetime)
+    return Tokens(access=access, refresh=refresh, expires_at=utcnow() + signer.lifetime, account=account)
+
+
+async def login(*, session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, email: str,
+                password: str) -> Tokens:
+    """Check the password; after ``max_failures`` wrong ones the address is locked for a while."""
+    email = email.strip().lower()
+    now = utcnow()
+    throttle = await repository.throttle(session, email)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise RateLimited(f"too many failed logins for this address; try again in {minutes} minutes")
+    account = await repository.by_email(session, email)
+    ok = await _verify(account.password_hash if account else _DUMMY_HASH, password)
+    if not ok or account is None or not account.active:
+        await _record_failure(session, policy, email, throttle, now)
+        raise Unauthenticated("wrong e-mail address or password")
+    if throttle is not None:
+        throttle.failures, throttle.locked_until = 0, None
+    return await _tokens(session, signer, policy, account)
+
+
+async def _record_failure(session: AsyncSession, policy: AccountPolicy, email: str,
+                          throttle: LoginThrottle | None, now: datetime) -> None:
+    if throttle is None:
+        throttle = LoginThrottle(email=email, failures=0)
+        session.add(throttle)
+    if throttle.last_failure_at and now - throttle.last_failure_at > policy.lock:
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= policy.max_failures:
+        throttle.locked_until = now + policy.lock
+        throttle.failures = 0
+    await session.flush()
+
+
+async def refresh(*, session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, token: str) -> Tokens:
+    """Trade a refresh token for a new pair; the old one is spent (rotation)."""
+    record = await repository.refresh_by_hash(session, _digest(token))
+    now = utcnow()
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        raise Unauthenticated("this refresh token is not valid; log in again")
+    account = await repository.by_id(session, record.account_id)
+    if account is None or not account.active:
+        raise Unauthenticated("this account is no longer active")
+    record.revoked_at = now
+    return await _tokens(session, signer, policy, account)
+
+
+async def logout(*, session: AsyncSession, principal: Principal, refresh_token: str | None) -> None:
+    """Revoke one refresh token, or all of the caller's when none is given."""
+    now = utcnow()
+    if refresh_token:
+        record = await repository.refresh_by_hash(session, _digest(refresh_token))
+        if record is not None and record.account_id == principal.sub and record.revoked_at is None:
+            record.revoked_at = now
+    else:
+        await repository.revoke_refresh_tokens(session, principal.sub, now)
+    await session.flush()
+
+
+async def change_password(*, session: AsyncSession, principal: Principal, current: str, new: str) -> Account:
+    account = await repository.by_id(session, principal.sub)
+    if account is None:
+        raise Unauthenticated("this account no longer exists")
+    if not await _verify(account.password_hash, current):
+        raise Forbidden("the current password is wrong", field="currentPassword")
+    check_password_strength(new, "newPassword")
+    account.password_hash = await hash_password(new)
+    account.password_changed_at = utcnow()
+    await repository.revoke_refresh_tokens(session, account.id, utcnow())
+    await session.flush()
+    return account
+
+
+# Who may create which accounts. Nobody can create (or become) a role the table does not grant them,
+# and no operation changes the role of an existing account: there is no way to promote oneself.
+CREATABLE: dict[Role, set[Role]] = {
+    Role.ADMIN: set(Role),
+    Role.BUREAU: {Role.AGENCY, Role.BUREAU},
+    Role.AGENCY: {Role.EXPERT},
+    Role.INSURER: {Role.INSURER},
+}
+
+
+async def create_account(*, session: AsyncSession, creator: Principal | None, email: str, password: str,
+                         role: Role, org_id: str | None = None, region_code: str | None = None,
+                         expert_id: str | None = None, display_name: str | None = None) -> Account:
+    """An account made by someone entitled to, bound to what that someone may hand out."""
+    if creator is None:
+        if role not in (Role.ENTERPRISE, Role.AGENCY):
+            raise Forbidden("only a firm or an agency applicant may sign itself up; other accounts are "
+                            "created for you", field="role")
+        org_id = region_code = expert_id = None
+    elif role not in CREATABLE.get(creator.role, set()):
+        raise Forbidden(f"a {creator.role.value} account may not create {role.value} accounts", field="role")
+    elif creator.role is Role.BUREAU:
+        if role is Role.BUREAU:
+            if not region_code or not creator.in_region(region_code):
+                raise Forbidden("a bureau creates bureau accounts only inside its own region", field="regionCode")
+        elif not org_id:
+            raise ValidationProblem("an agency account needs its agency id", field="orgId")
+    elif creator.role in (Role.AGENCY, Role.INSURER):
+        org_id, region_code = creator.org, None
+        if role is Role.EXPERT and not expert_id:
+            raise ValidationProblem("an expert account needs its expert id", field="expertId")
+    return await add_account(session=session, email=email, password=password, role=role, org_id=org_id,
+                             region_code=region_code, expert_id=expert_id, display_name=display_name,
+                             created_by=creator.sub if creator else None)
+
+
+async def add_account(*, session: AsyncSession, email: str, password: str, role: Role, org_id: str | None,
+                      region_code: str | None = None, expert_id: str | None = None,
+                      display_name: str | None = None, created_by: str | None = None) -> Account:
+    email = normalise_email(email)
+    check_password_strength(password)
+    if await repository.by_email(session, email) is not None:
+        raise Conflict("an account with this e-mail address exists", field="email")
+    now = utcnow()
+    account = Account(id=new_id("usr"), email=email, password_hash=await hash_password(password),
+                      role=role.value, org_id=org_id, region_code=region_code, expert_id=expert_id,
+                      display_name=display_name, active=True, created_by=created_by, created_at=now,
+                      password_changed_at=now)
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def bind_org(*, session: AsyncSession, principal: Principal, org_id: str) -> Account | None:
+    """After a signed-up account registers its firm (or applies as an agency), it belongs to that org."""
+    account = await repository.by_id(session, principal.sub)
+    if account is None or account.role not in (Role.ENTERPRISE.value, Role.AGENCY.value) or account.org_id:
+        return None
+    account.org_id = org_id
+    await session.flush()
+    return account

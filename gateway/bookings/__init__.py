@@ -1,0 +1,1 @@
+"""The bookings part of the GraphQL schema."""

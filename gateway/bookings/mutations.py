@@ -1,0 +1,80 @@
+"""Mutations on bookings, visits and hazards."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.bookings.types import (
+    Booking,
+    BookingResult,
+    BookVisitInput,
+    Hazard,
+    HazardResult,
+    RectificationInput,
+    VisitReportInput,
+)
+from gateway.common import returns_operation_error
+from gateway.context import Info
+from services.kernel.auth import Role
+
+
+@strawberry.type
+class BookingsMutation:
+    @strawberry.mutation
+    @returns_operation_error
+    async def book_visit(self, info: Info, input: BookVisitInput, idempotency_key: str | None = None) -> BookingResult:
+        info.context.require(Role.ENTERPRISE)
+        row = await info.context.bookings.book_visit({
+            "offering_id": input.offering_id, "enterprise_id": input.enterprise_id,
+            "start": input.start.isoformat(), "expert_id": input.expert_id, "policy_id": input.policy_id,
+            "funding": input.funding.value}, idempotency_key)
+        return Booking.from_api(row)
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def confirm_booking(self, info: Info, booking_id: strawberry.ID) -> BookingResult:
+        info.context.require(Role.AGENCY)
+        return Booking.from_api(await info.context.bookings.confirm(str(booking_id)))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def cancel_booking(self, info: Info, booking_id: strawberry.ID, reason: str) -> BookingResult:
+        info.context.require(Role.ENTERPRISE, Role.AGENCY)
+        return Booking.from_api(await info.context.bookings.cancel(str(booking_id), reason))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def check_in(self, info: Info, booking_id: strawberry.ID) -> BookingResult:
+        info.context.require(Role.EXPERT)
+        return Booking.from_api(await info.context.bookings.check_in(str(booking_id)))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def submit_visit_report(self, info: Info, booking_id: strawberry.ID,
+                                  input: VisitReportInput) -> BookingResult:
+        info.context.require(Role.EXPERT)
+        body = {"summary": input.summary, "items": input.items,
+                "hazards": [{"grade": h.grade.value, "description": h.description,
+                             "deadline": h.deadline.isoformat(), "location": h.location} for h in input.hazards]}
+        return Booking.from_api(await info.context.bookings.report(str(booking_id), body))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def acknowledge_visit_report(self, info: Info, booking_id: strawberry.ID) -> BookingResult:
+        info.context.require(Role.ENTERPRISE)
+        return Booking.from_api(await info.context.bookings.acknowledge(str(booking_id)))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def submit_rectification(self, info: Info, hazard_id: strawberry.ID,
+                                   input: RectificationInput) -> HazardResult:
+        info.context.require(Role.ENTERPRISE)
+        return Hazard.from_api(await info.context.bookings.rectify(
+            str(hazard_id), input.description, [str(p) for p in input.photo_ids or []]))
+
+    @strawberry.mutation
+    @returns_operation_error
+    async def verify_rectification(self, info: Info, hazard_id: strawberry.ID, accepted: bool,
+                                   note: str | None = None) -> HazardResult:
+        info.context.require(Role.EXPERT)
+        return Hazard.from_api(await info.context.bookings.verify(str(hazard_id), accepted, note))

@@ -1,0 +1,217 @@
+"""GraphQL types of slots, bookings (visits) and hazards (served by the bookings service)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
+from gateway.context import Info
+from gateway.errors import ServiceDown
+
+if TYPE_CHECKING:
+    from gateway.enterprises.types import Enterprise
+    from gateway.policies.types import Policy
+    from gateway.providers.types import Agency, Expert, Offering
+
+
+@strawberry.enum
+class Funding(enum.Enum):
+    INSURER = "INSURER"
+    SELF = "SELF"
+
+
+@strawberry.enum
+class BookingStatus(enum.Enum):
+    REQUESTED = "REQUESTED"
+    CONFIRMED = "CONFIRMED"
+    CHECKED_IN = "CHECKED_IN"
+    REPORTED = "REPORTED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+
+
+@strawberry.enum
+class HazardGrade(enum.Enum):
+    GENERAL = "GENERAL"
+    MAJOR = "MAJOR"
+
+
+@strawberry.enum
+class HazardStatus(enum.Enum):
+    OPEN = "OPEN"
+    RECTIFICATION_SUBMITTED = "RECTIFICATION_SUBMITTED"
+    CLOSED = "CLOSED"
+    OVERDUE = "OVERDUE"
+
+
+@strawberry.type
+class Slot:
+    start: datetime
+    end: datetime
+    expert_id: strawberry.ID
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Slot:
+        return cls(start=to_datetime(row["start"]), end=to_datetime(row["end"]),
+                   expert_id=strawberry.ID(row["expert_id"]))
+
+
+@strawberry.type
+class Booking:
+    id: strawberry.ID
+    number: str
+    status: BookingStatus
+    funding: Funding
+    start: datetime
+    end: datetime | None = None
+    price_fen: Long | None = None
+    offering_id: strawberry.Private[str] = ""
+    agency_id: strawberry.Private[str] = ""
+    enterprise_id: strawberry.Private[str] = ""
+    policy_id: strawberry.Private[str | None] = None
+    expert_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="Null when the providers service does not answer.")
+    async def offering(self, info: Info) -> Annotated[Offering, strawberry.lazy("gateway.providers.types")] | None:
+        from gateway.providers.types import Offering
+
+        row = await info.context.loaders.offering.load(self.offering_id)
+        if row is None:
+            raise ServiceDown("providers", "the booking's offering could not be read")
+        return Offering.from_api(row)
+
+    @strawberry.field(description="The agency that delivers the visit; null when providers does not answer.")
+    async def agency(self, info: Info) -> Annotated[Agency, strawberry.lazy("gateway.providers.types")] | None:
+        from gateway.providers.types import load_agency
+
+        return await load_agency(info, self.agency_id)
+
+    @strawberry.field(description="Null when the policy service does not answer.")
+    async def enterprise(
+        self, info: Info
+    ) -> Annotated[Enterprise, strawberry.lazy("gateway.enterprises.types")] | None:
+        from gateway.enterprises.types import Enterprise
+
+        row = await info.context.loaders.enterprise.load(self.enterprise_id)
+        if row is None:
+            raise ServiceDown("policy", "the booking's firm could not be read")
+        return Enterprise.from_api(row)
+
+    @strawberry.field
+    async def policy(self, info: Info) -> Annotated[Policy, strawberry.lazy("gateway.policies.types")] | None:
+        from gateway.policies.types import Policy
+
+        if not self.policy_id:
+            return None
+        row = await info.context.loaders.policy.load(self.policy_id)
+        return Policy.from_api(row) if row else None
+
+    @strawberry.field
+    async def expert(self, info: Info) -> Annotated[Expert, strawberry.lazy("gateway.providers.types")] | None:
+        from gateway.providers.types import Expert
+
+        if not self.expert_id:
+            return None
+        row = await info.context.loaders.expert.load(self.expert_id)
+        return Expert.from_api(row) if row else None
+
+    @strawberry.field
+    async def hazards(self, info: Info) -> list[Hazard]:
+        rows = await info.context.loaders.hazards_of_booking.load(str(self.id))
+        return [Hazard.from_api(row) for row in rows]
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Booking:
+        return cls(id=strawberry.ID(row["id"]), number=row.get("number") or "",
+                   status=enum_value(BookingStatus, row.get("status"), BookingStatus.REQUESTED),
+                   funding=enum_value(Funding, row.get("funding"), Funding.SELF), start=to_datetime(row["start"]),
+                   end=to_datetime(row["end"]) if row.get("end") else None, price_fen=row.get("price_fen"),
+                   offering_id=row.get("offering_id") or "", agency_id=row.get("agency_id") or "",
+                   enterprise_id=row.get("enterprise_id") or "", policy_id=row.get("policy_id"),
+                   expert_id=row.get("expert_id"))
+
+
+@strawberry.type
+class Hazard:
+    id: strawberry.ID
+    grade: HazardGrade
+    description: str
+    status: HazardStatus
+    deadline: date
+    location: str | None = None
+    closed_at: datetime | None = None
+    booking_id: strawberry.Private[str] = ""
+
+    @strawberry.field
+    async def booking(self, info: Info) -> Booking:
+        row = await info.context.loaders.booking.load(self.booking_id)
+        if row is None:
+            raise ServiceDown("bookings", "the hazard's booking could not be read")
+        return Booking.from_api(row)
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Hazard:
+        return cls(id=strawberry.ID(row["id"]), grade=enum_value(HazardGrade, row.get("grade"), HazardGrade.GENERAL),
+                   description=row.get("description") or "",
+                   status=enum_value(HazardStatus, row.get("status"), HazardStatus.OPEN),
+                   deadline=to_date(row["deadline"]), location=row.get("location"),
+                   closed_at=to_datetime(row["closed_at"]) if row.get("closed_at") else None,
+                   booking_id=row.get("booking_id") or "")
+
+
+@strawberry.input
+class BookVisitInput:
+    offering_id: strawberry.ID
+    enterprise_id: strawberry.ID
+    start: datetime
+    funding: Funding
+    expert_id: strawberry.ID | None = None
+    policy_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class HazardInput:
+    grade: HazardGrade
+    description: str
+    deadline: date
+    location: str | None = None
+
+
+@strawberry.input
+class VisitReportInput:
+    summary: str
+    items: list[str]
+    hazards: list[HazardInput]
+
+
+@strawberry.input
+class RectificationInput:
+    description: str
+    photo_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class BookingFilter:
+    status: BookingStatus | None = None
+    enterprise_id: strawberry.ID | None = None
+    policy_id: strawberry.ID | None = None
+    agency_id: strawberry.ID | None = None
+    expert_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class HazardFilter:
+    status: HazardStatus | None = None
+    grade: HazardGrade | None = None
+    enterprise_id: strawberry.ID | None = None
+    agency_id: strawberry.ID | None = None
+    policy_id: strawberry.ID | None = None
+
+
+BookingResult = Annotated[Booking | OperationError, strawberry.union("BookingResult")]
+HazardResult = Annotated[Hazard | OperationError, strawberry.union("HazardResult")]

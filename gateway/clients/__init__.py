@@ -1,0 +1,1 @@
+"""Typed clients of the three services, bound per request to the caller's token."""

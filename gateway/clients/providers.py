@@ -1,0 +1,41 @@
+"""Client of the providers service: agencies, offerings, experts, panels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gateway.clients.base import BoundClient
+
+Row = dict[str, Any]
+
+
+class ProvidersClient(BoundClient):
+    service = "providers"
+
+    async def agencies(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/agencies", params)
+
+    async def agency(self, agency_id: str) -> Row:
+        return dict(await self.get(f"/v1/agencies/{agency_id}"))
+
+    async def agencies_by_ids(self, ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/agencies", ids, extra={"approved_only": False})
+
+    async def apply_agency(self, body: Row) -> Row:
+        return dict(await self.post("/v1/agencies", body))
+
+    async def review_agency(self, agency_id: str, decision: str, note: str | None) -> Row:
+        return dict(await self.post(f"/v1/agencies/{agency_id}/decisions", {"decision": decision, "note": note}))
+
+    async def offerings_by_ids(self, ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/offerings", ids)
+
+    async def offerings_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/offerings", agency_ids, key="agency_ids")
+
+    async def experts_by_ids(self, ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/experts", ids)
+
+    async def experts_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/experts", agency_ids, key="agency_ids")

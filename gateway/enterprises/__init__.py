@@ -1,0 +1,1 @@
+"""The enterprises part of the GraphQL schema."""

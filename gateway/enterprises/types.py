@@ -1,0 +1,135 @@
+"""GraphQL types of firms and regions (served by the policy service)."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from gateway.common import Long, OperationError, enum_value
+from gateway.context import Info
+
+if TYPE_CHECKING:
+    from gateway.policies.types import Policy
+
+
+@strawberry.enum
+class RegionLevel(enum.Enum):
+    CITY = "CITY"
+    TOWN = "TOWN"
+    VILLAGE = "VILLAGE"
+    PARK = "PARK"
+
+
+@strawberry.enum
+class Sector(enum.Enum):
+    INDUSTRY = "INDUSTRY"
+    CONSTRUCTION = "CONSTRUCTION"
+    WHOLESALE = "WHOLESALE"
+    RETAIL = "RETAIL"
+    TRANSPORT = "TRANSPORT"
+    WAREHOUSING = "WAREHOUSING"
+    POSTAL = "POSTAL"
+    AGRICULTURE = "AGRICULTURE"
+    OTHER = "OTHER"
+
+
+@strawberry.enum
+class SizeClass(enum.Enum):
+    LARGE = "LARGE"
+    MEDIUM = "MEDIUM"
+    SMALL = "SMALL"
+    MICRO = "MICRO"
+
+
+@strawberry.enum
+class RiskColor(enum.Enum):
+    RED = "RED"
+    ORANGE = "ORANGE"
+    YELLOW = "YELLOW"
+    BLUE = "BLUE"
+
+
+@strawberry.type
+class Region:
+    code: str
+    name: str
+    level: RegionLevel
+    parent_code: str | None = None
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Region:
+        return cls(code=row["code"], name=row["name"], level=enum_value(RegionLevel, row.get("level"),
+                                                                        RegionLevel.TOWN),
+                   parent_code=row.get("parent_code"))
+
+
+@strawberry.type
+class Enterprise:
+    id: strawberry.ID
+    uscc: str
+    name: str
+    town_code: str
+    village_code: str | None
+    park_name: str | None
+    sector: Sector
+    industry_code: str
+    size_class: SizeClass
+    employees: int
+    high_risk_tags: list[str]
+    risk_color: RiskColor | None
+    insured: bool
+    annual_revenue_fen: Long | None = None
+    principal_name: str | None = None
+    contact_phone: str | None = None
+
+    @strawberry.field(description="The firm's policies, newest first.")
+    async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("gateway.policies.types")]]:
+        from gateway.policies.types import Policy
+
+        rows = await info.context.loaders.policies_of_enterprise.load(str(self.id))
+        return [Policy.from_api(row) for row in sorted(rows, key=lambda r: r["id"], reverse=True)]
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Enterprise:
+        return cls(id=strawberry.ID(row["id"]), uscc=row["uscc"], name=row["name"], town_code=row["town_code"],
+                   village_code=row.get("village_code"), park_name=row.get("park_name"),
+                   sector=enum_value(Sector, row.get("sector"), Sector.OTHER),
+                   industry_code=row.get("industry_code") or "",
+                   size_class=enum_value(SizeClass, row.get("size_class"), SizeClass.MICRO),
+                   employees=int(row.get("employees") or 0), high_risk_tags=list(row.get("high_risk_tags") or []),
+                   risk_color=enum_value(RiskColor, row.get("risk_color")), insured=bool(row.get("insured")),
+                   annual_revenue_fen=row.get("annual_revenue_fen"), principal_name=row.get("principal_name"),
+                   contact_phone=row.get("contact_phone"))
+
+
+@strawberry.input
+class EnterpriseFilter:
+    town_code: str | None = None
+    village_code: str | None = None
+    size_class: SizeClass | None = None
+    insured: bool | None = None
+    high_risk_tag: str | None = None
+    search: str | None = None
+    park_name: str | None = None
+
+
+@strawberry.input
+class EnterpriseInput:
+    uscc: str
+    name: str
+    town_code: str
+    sector: Sector
+    industry_code: str
+    employees: int
+    annual_revenue_fen: Long
+    principal_name: str
+    contact_phone: str
+    village_code: str | None = None
+    park_name: str | None = None
+    total_assets_fen: Long | None = None
+    high_risk_tags: list[str] | None = None
+
+
+EnterpriseResult = Annotated[Enterprise | OperationError, strawberry.union("EnterpriseResult")]

@@ -1,0 +1,1 @@
+"""The metrics part of the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""The policies part of the GraphQL schema."""

@@ -1,0 +1,235 @@
+"""GraphQL types of insurers, products, quotes, policies and payments (served by the policy service)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from gateway.common import Long, OperationError, enum_value, maybe_date, to_date
+from gateway.context import Info
+from gateway.errors import ServiceDown
+
+if TYPE_CHECKING:
+    from gateway.bookings.types import Booking
+    from gateway.enterprises.types import Enterprise
+
+
+@strawberry.enum
+class PolicyStatus(enum.Enum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum
+class PaymentMethod(enum.Enum):
+    CARD = "CARD"
+    ALIPAY = "ALIPAY"
+    WECHAT_PAY = "WECHAT_PAY"
+    BANK_TRANSFER = "BANK_TRANSFER"
+
+
+@strawberry.enum
+class PaymentStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    REFUNDED = "REFUNDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+
+
+@strawberry.enum
+class CancelReason(enum.Enum):
+    CLOSED = "CLOSED"
+    STOPPED_OPERATING = "STOPPED_OPERATING"
+    DUPLICATE = "DUPLICATE"
+    OTHER = "OTHER"
+
+
+@strawberry.type
+class Insurer:
+    id: strawberry.ID
+    name: str
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Insurer:
+        return cls(id=strawberry.ID(row["id"]), name=row["name"])
+
+
+async def _insurer(info: Info, insurer_id: str) -> Insurer:
+    row = await info.context.loaders.insurer.load(insurer_id)
+    return Insurer.from_api(row) if row else Insurer(id=strawberry.ID(insurer_id), name="")
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    name: str
+    term_months: int
+    limit_options_fen: list[Long]
+    prevention_share: float
+    insurer_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def insurer(self, info: Info) -> Insurer:
+        return await _insurer(info, self.insurer_id)
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Product:
+        return cls(id=strawberry.ID(row["id"]), name=row["name"], term_months=int(row.get("term_months") or 12),
+                   limit_options_fen=list(row.get("limit_options_fen") or []),
+                   prevention_share=float(row.get("prevention_share") or 0), insurer_id=row["insurer_id"])
+
+
+@strawberry.type
+class PriceFactor:
+    name: str
+    label: str
+    value: float
+
+
+@strawberry.type
+class Quote:
+    id: strawberry.ID
+    premium_fen: Long
+    prevention_budget_fen: Long
+    valid_until: date
+    factors: list[PriceFactor]
+    headcount: int
+    limit_per_person_fen: Long
+    start_date: date
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Quote:
+        return cls(id=strawberry.ID(row["id"]), premium_fen=row["premium_fen"],
+                   prevention_budget_fen=row["prevention_budget_fen"], valid_until=to_date(row["valid_until"]),
+                   factors=[PriceFactor(name=f["name"], label=f.get("label", f["name"]), value=float(f["value"]))
+                            for f in row.get("factors") or []],
+                   headcount=int(row.get("headcount") or 0), limit_per_person_fen=row.get("limit_per_person_fen", 0),
+                   start_date=to_date(row["start_date"]))
+
+
+@strawberry.type
+class Policy:
+    id: strawberry.ID
+    number: str
+    status: PolicyStatus
+    headcount: int
+    limit_per_person_fen: Long
+    premium_fen: Long
+    prevention_budget_fen: Long
+    start_date: date
+    end_date: date
+    cancelled_on: date | None = None
+    enterprise_id: strawberry.Private[str]
+    insurer_id: strawberry.Private[str]
+    product_id: strawberry.Private[str]
+    predecessor_id: strawberry.Private[str | None] = None
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Annotated[Enterprise, strawberry.lazy("gateway.enterprises.types")]:
+        from gateway.enterprises.types import Enterprise
+
+        row = await info.context.loaders.enterprise.load(self.enterprise_id)
+        if row is None:
+            raise ServiceDown("policy", "the policy's firm could not be read")
+        return Enterprise.from_api(row)
+
+    @strawberry.field
+    async def insurer(self, info: Info) -> Insurer:
+        return await _insurer(info, self.insurer_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        row = await info.context.loaders.product.load(self.product_id)
+        if row is None:
+            raise ServiceDown("policy", "the policy's product could not be read")
+        return Product.from_api(row)
+
+    @strawberry.field(description="Spent from the prevention budget (the bookings service's ledger); null "
+                      "when that service does not answer.")
+    async def prevention_spent_fen(self, info: Info) -> Long | None:
+        row = await info.context.loaders.ledger.load(str(self.id))
+        return int(row.get("spent_fen", 0)) if row else 0
+
+    @strawberry.field(description="What remains of the prevention budget (budget less reserved and spent).")
+    async def prevention_available_fen(self, info: Info) -> Long | None:
+        row = await info.context.loaders.ledger.load(str(self.id))
+        return int(row.get("available_fen", 0)) if row else 0
+
+    @strawberry.field(description="Visits booked on this policy; null when the bookings service does not answer.")
+    async def bookings(self, info: Info) -> list[Annotated[Booking, strawberry.lazy("gateway.bookings.types")]] | None:
+        from gateway.bookings.types import Booking
+
+        rows = await info.context.loaders.bookings_of_policy.load(str(self.id))
+        return [Booking.from_api(row) for row in rows]
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Policy:
+        return cls(id=strawberry.ID(row["id"]), number=row.get("number") or "",
+                   status=enum_value(PolicyStatus, row.get("status"), PolicyStatus.PENDING_PAYMENT),
+                   headcount=int(row.get("headcount") or 0), limit_per_person_fen=row.get("limit_per_person_fen", 0),
+                   premium_fen=row.get("premium_fen", 0), prevention_budget_fen=row.get("prevention_budget_fen", 0),
+                   start_date=to_date(row["start_date"]), end_date=to_date(row["end_date"]),
+                   cancelled_on=maybe_date(row.get("cancelled_on")), enterprise_id=row["enterprise_id"],
+                   insurer_id=row["insurer_id"], product_id=row["product_id"],
+                   predecessor_id=row.get("predecessor_id"))
+
+
+@strawberry.type
+class BankInstructions:
+    payee: str
+    bank: str
+    account: str
+    memo: str
+
+
+@strawberry.type
+class Payment:
+    id: strawberry.ID
+    status: PaymentStatus
+    method: PaymentMethod
+    amount_fen: Long
+    client_secret: str | None = None
+    reference: str | None = None
+    bank_instructions: BankInstructions | None = None
+    policy_id: strawberry.ID | None = None
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Payment:
+        bank = row.get("bank_instructions")
+        return cls(id=strawberry.ID(row["id"]),
+                   status=enum_value(PaymentStatus, row.get("status"), PaymentStatus.PENDING),
+                   method=enum_value(PaymentMethod, row.get("method"), PaymentMethod.BANK_TRANSFER),
+                   amount_fen=row.get("amount_fen", 0), client_secret=row.get("client_secret"),
+                   reference=row.get("reference"), policy_id=row.get("policy_id"),
+                   bank_instructions=BankInstructions(payee=str(bank.get("payee", "")), bank=str(bank.get("bank", "")),
+                                                      account=str(bank.get("account", "")),
+                                                      memo=str(bank.get("memo", bank.get("reference", ""))))
+                   if isinstance(bank, dict) else None)
+
+
+@strawberry.input
+class PolicyFilter:
+    status: PolicyStatus | None = None
+    enterprise_id: strawberry.ID | None = None
+    insurer_id: strawberry.ID | None = None
+    ending_within_days: int | None = None
+
+
+@strawberry.input
+class QuoteInput:
+    enterprise_id: strawberry.ID
+    product_id: strawberry.ID
+    headcount: int
+    limit_per_person_fen: Long
+    start_date: date
+
+
+QuoteResult = Annotated[Quote | OperationError, strawberry.union("QuoteResult")]
+PolicyResult = Annotated[Policy | OperationError, strawberry.union("PolicyResult")]
+PaymentResult = Annotated[Payment | OperationError, strawberry.union("PaymentResult")]

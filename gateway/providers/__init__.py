@@ -1,0 +1,1 @@
+"""The providers part of the GraphQL schema."""

@@ -1,0 +1,48 @@
+"""Settings of the gateway (``ANZE_GATEWAY_*``): service addresses, the signing key, limits, accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from services.kernel.auth import ensure_dev_keys
+from services.kernel.settings import PartSettings
+
+
+class GatewaySettings(PartSettings):
+    model_config = SettingsConfigDict(env_prefix="ANZE_GATEWAY_", extra="ignore")
+
+    port: int = 8100
+    policy_url: str = "http://127.0.0.1:8101"
+    providers_url: str = "http://127.0.0.1:8102"
+    bookings_url: str = "http://127.0.0.1:8103"
+
+    jwt_private_key_file: Path | None = Field(None, description="PEM Ed25519 private key that signs tokens")
+    jwt_private_key: SecretStr | None = Field(None, description="the same, inline")
+    token_minutes: int = Field(30, description="lifetime of an access token")
+    refresh_days: int = Field(14, description="lifetime of a refresh token")
+
+    login_max_failures: int = Field(5, description="failed logins per account before a lock-out")
+    login_lock_minutes: int = Field(15, description="how long a lock-out lasts")
+
+    service_timeout_seconds: float = Field(5.0, description="per call to a service")
+    coverage_timeout_seconds: float = Field(15.0, description="aggregates over a whole region take longer")
+    breaker_failures: int = Field(5, description="consecutive failures that open a service's circuit")
+    breaker_reset_seconds: float = Field(10.0, description="how long an open circuit fails fast")
+
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_cost: int = 50_000
+    persisted_queries_only: bool = Field(False, description="refuse queries that are not persisted")
+
+    def signing_key_pem(self) -> bytes:
+        """The private key: configured, or the embedded mode's dev key under ``var/keys``."""
+        if self.jwt_private_key is not None:
+            return self.jwt_private_key.get_secret_value().encode()
+        if self.jwt_private_key_file is not None:
+            return self.jwt_private_key_file.read_bytes()
+        private_path, _ = ensure_dev_keys(self.kernel.var_dir)
+        return private_path.read_bytes()
