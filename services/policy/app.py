@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
-from services.policy import api
+from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
+from services.policy import api, api_policies, service
 from services.policy.models import Inbox, Outbox
 from services.policy.settings import PolicySettings
-from services.kernel.runtime import ServiceRuntime, Wiring, build_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SETTINGS = PolicySettings
+log = logging.getLogger("anze.policy")
+
+
+async def _ensure_regions(runtime: ServiceRuntime) -> None:
+    """Regions are reference data: put in place on start when the table is empty (after migration)."""
+    try:
+        await service.seed_regions(runtime.database)
+    except Exception as exc:  # the table may not exist yet: migrations run later, and the job retries
+        log.info("regions not seeded yet (%s); retrying later", type(exc).__name__)
 
 
 def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or PolicySettings()
     runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
-    return build_service_app(runtime=runtime, title="Anze policy service",
-                             description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, payments, prevention budgets, claims and coverage aggregates.", routers=[api.router])
+    runtime.jobs.append(ScheduledJob("seed-regions", every_seconds=300, run=_ensure_regions))
+    app = build_service_app(
+        runtime=runtime, title="Anze policy service",
+        description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
+                    "payments, prevention budgets, claims and coverage aggregates.",
+        routers=[api.router, api_policies.router])
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: Any) -> AsyncIterator[None]:
+        async with inner(app_):
+            await _ensure_regions(runtime)
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app

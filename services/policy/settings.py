@@ -1,8 +1,6 @@
-"""Settings of the policy service (``ANZE_POLICY_*``)."""
+"""Settings of the policy service (``ANZE_POLICY_*``); the assumed business values of domain.md live here."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -14,9 +12,11 @@ class PolicySettings(PartSettings):
     model_config = SettingsConfigDict(env_prefix="ANZE_POLICY_", extra="ignore")
 
     port: int = 8101
-    stripe_secret_key: SecretStr | None = Field(None, description="sk_test_... ; without it card, Alipay and WeChat Pay are unavailable")
+    stripe_secret_key: SecretStr | None = Field(
+        None, description="sk_test_... ; without it card, Alipay and WeChat Pay are unavailable")
     stripe_webhook_secret: SecretStr | None = None
-    stripe_api_base: str | None = Field(None, description="another Stripe API address (the localstripe test server)")
-    quote_valid_days: int = 30
-    min_limit_per_person_fen: int = 40_000_000
-    max_prevention_share: float = 0.21
+    stripe_api_base: str | None = Field(None, description="another Stripe API address (the localstripe server)")
+    quote_valid_days: int = Field(30, description="days a quote can be bound after it is made")
+    pending_payment_alert_days: int = Field(7, description="insurers see transfers pending longer than this")
+    renewal_window_days: int = Field(30, description="policies ending within this many days are due for renewal")
+    expiry_job_seconds: float = Field(3600, description="how often the expiry and snapshot jobs run")

@@ -1,0 +1,131 @@
+"""Paying the premium: offline bank transfer (对公转账) confirmed by the insurer, or Stripe when configured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.auth import Principal, Role
+from services.kernel.db import utcnow
+from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemError
+from services.kernel.ids import new_id
+from services.policy import policies, repository
+from services.policy.models import Payment, Policy
+from services.policy.schemas import PaymentOut
+
+ONLINE_METHODS = {"CARD": "card", "ALIPAY": "alipay", "WECHAT_PAY": "wechat_pay"}
+
+
+class PaymentMethodUnavailable(ProblemError):
+    status, code = 409, "PAYMENT_METHOD_UNAVAILABLE"
+
+
+def payment_out(p: Payment) -> PaymentOut:
+    return PaymentOut(id=p.id, policy_id=p.policy_id, purpose=p.purpose, status=p.status, method=p.method,  # type: ignore[arg-type]
+                      amount_fen=p.amount_fen, refunded_fen=p.refunded_fen, client_secret=p.client_secret,
+                      reference=p.reference, bank_reference=p.bank_reference,
+                      bank_instructions=p.bank_instructions,  # type: ignore[arg-type]
+                      failure_message=p.failure_message, created_at=p.created_at, confirmed_at=p.confirmed_at)
+
+
+async def new_payment(session: AsyncSession, policy: Policy, *, method: str, amount_fen: int,
+                      purpose: str = "PREMIUM") -> Payment:
+    serial = len(await repository.payments_of(session, policy.id)) + 1
+    now = utcnow()
+    payment = Payment(id=new_id("pay"), policy_id=policy.id, insurer_id=policy.insurer_id,
+                      enterprise_id=policy.enterprise_id, purpose=purpose, method=method, status="PENDING",
+                      amount_fen=amount_fen, refunded_fen=0, reference=f"{policy.number}-{serial}",
+                      created_at=now, updated_at=now)
+    if method == "BANK_TRANSFER":
+        insurer = await repository.get_insurer(session, policy.insurer_id)
+        assert insurer is not None
+        payment.bank_instructions = {
+            "payee": insurer.bank_account_name, "bank_name": insurer.bank_name,
+            "account_no": insurer.bank_account_no, "amount_fen": amount_fen, "reference": payment.reference,
+            "note": f"请从企业对公账户转账 {amount_fen / 100:,.2f} 元，并在附言中注明付款参考号 {payment.reference}；"
+                    "保险公司确认到账后保单生效。",
+        }
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+async def start_payment(session: AsyncSession, *, principal: Principal, policy_id: str, method: str,
+                        stripe: Any = None) -> Payment:
+    """One pending premium payment per policy; asking again with the same method returns it."""
+    policy, _ = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
+    if principal.role not in (Role.ENTERPRISE, Role.ADMIN):
+        raise Forbidden("the firm pays its own premium")
+    if policy.status != "PENDING_PAYMENT":
+        raise InvalidState(f"a policy that is {policy.status} takes no premium payment; it must be PENDING_PAYMENT")
+    if method in ONLINE_METHODS and stripe is None:
+        raise PaymentMethodUnavailable(
+            f"{method} is unavailable here: online payment is not configured; pay by BANK_TRANSFER",
+            field="method")
+    pending = await repository.open_payment(session, policy.id)
+    if pending is not None:
+        if pending.method == method:
+            return pending
+        pending.status = "FAILED"
+        pending.failure_message = f"replaced by a payment by {method}"
+        pending.updated_at = utcnow()
+        if pending.stripe_payment_intent_id and stripe is not None:
+            await stripe.cancel_intent(pending)
+    payment = await new_payment(session, policy, method=method, amount_fen=policy.premium_fen)
+    if method in ONLINE_METHODS:
+        await stripe.create_intent(payment, ONLINE_METHODS[method])
+    policies.record_change(session, policy, action="payment_started", actor=policies.actor_of(principal),
+                           reason=None, changes={"payment_id": payment.id, "method": method})
+    await session.flush()
+    return payment
+
+
+async def get_payment(session: AsyncSession, *, principal: Principal, payment_id: str) -> Payment:
+    payment = await repository.get_payment(session, payment_id)
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}")
+    if principal.role is Role.ENTERPRISE and principal.org != payment.enterprise_id:
+        raise Forbidden("this payment belongs to another firm")
+    if principal.role is Role.INSURER and principal.org != payment.insurer_id:
+        raise Forbidden("this payment is to another insurer")
+    if principal.role not in (Role.ENTERPRISE, Role.INSURER, Role.ADMIN):
+        raise Forbidden("payments are seen by the firm and its insurer")
+    return payment
+
+
+async def succeed(session: AsyncSession, payment: Payment, *, actor: str, reason: str,
+                  policy: Policy | None = None) -> None:
+    """A payment's money is in: mark it and, for a premium, activate the policy (once)."""
+    payment.status = "SUCCEEDED"
+    payment.confirmed_at = utcnow()
+    payment.updated_at = payment.confirmed_at
+    policy = policy or await repository.get_policy(session, payment.policy_id, lock=True)
+    assert policy is not None
+    if payment.purpose == "PREMIUM" and policy.status == "PENDING_PAYMENT":
+        await policies.activate(session, policy, actor=actor, reason=reason)
+    await session.flush()
+
+
+async def confirm_offline(session: AsyncSession, *, principal: Principal, payment_id: str,
+                          bank_reference: str) -> Payment:
+    payment = await repository.get_payment(session, payment_id, lock=True)
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}")
+    if principal.role is Role.INSURER and principal.org != payment.insurer_id:
+        raise Forbidden("only the receiving insurer confirms a transfer")
+    if principal.role not in (Role.INSURER, Role.ADMIN):
+        raise Forbidden("the insurer confirms transfers")
+    if payment.method != "BANK_TRANSFER":
+        raise InvalidState(f"a {payment.method} payment is confirmed by the payment provider, not by hand")
+    if payment.status != "PENDING":
+        raise InvalidState(f"the payment is {payment.status}; only a PENDING transfer can be confirmed")
+    policy = await repository.get_policy(session, payment.policy_id, lock=True)
+    assert policy is not None
+    if payment.purpose == "PREMIUM" and policy.status != "PENDING_PAYMENT":
+        raise InvalidState(f"the policy is {policy.status}; it no longer waits for this payment")
+    payment.bank_reference = bank_reference
+    payment.confirmed_by = policies.actor_of(principal)
+    await succeed(session, payment, actor=policies.actor_of(principal),
+                  reason=f"bank transfer {bank_reference} confirmed", policy=policy)
+    return payment

@@ -1,0 +1,329 @@
+"""Every query of the policy service (services call these; nothing else touches the session's SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from services.kernel.auth import Principal, Role
+from services.policy.models import (
+    Claim,
+    Counter,
+    Enterprise,
+    EnterpriseTag,
+    HazardRecord,
+    Insurer,
+    Payment,
+    Policy,
+    PolicyChange,
+    Product,
+    Quote,
+    Region,
+)
+from services.policy.regions import RegionSeed
+
+# ---------------------------------------------------------------- regions
+
+
+async def count_regions(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Region)) or 0)
+
+
+async def upsert_regions(session: AsyncSession, rows: Sequence[RegionSeed]) -> int:
+    """Insert the rows whose code is not there yet; returns how many were added."""
+    known = set((await session.scalars(select(Region.code))).all())
+    new = [r for r in rows if r.code not in known]
+    if new:
+        await session.execute(insert(Region), [
+            {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code, "kind": r.kind,
+             "verified": r.verified} for r in new])
+    return len(new)
+
+
+async def list_regions(session: AsyncSession, parent_code: str | None) -> list[Region]:
+    stmt = select(Region).order_by(Region.code)
+    stmt = stmt.where(Region.parent_code == parent_code) if parent_code else stmt.where(Region.level == "CITY")
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_region(session: AsyncSession, code: str) -> Region | None:
+    return await session.get(Region, code)
+
+
+async def regions_by_level(session: AsyncSession, level: str, under: str) -> list[Region]:
+    return list((await session.scalars(
+        select(Region).where(Region.level == level, Region.code.startswith(under)).order_by(Region.code))).all())
+
+
+async def region_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = await session.execute(select(Region.code, Region.name).where(Region.code.in_(list(codes))))
+    return {code: name for code, name in rows.all()}
+
+
+# ---------------------------------------------------------------- counters
+
+
+async def next_number(session: AsyncSession, series: str) -> int:
+    """The next value of a numbering series, taken under the row's lock in the business transaction."""
+    value = await session.scalar(
+        update(Counter).where(Counter.name == series).values(value=Counter.value + 1).returning(Counter.value))
+    if value is None:
+        session.add(Counter(name=series, value=1))
+        await session.flush()
+        return 1
+    return int(value)
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+def cover_condition(as_of: date, insurer_id: str | None = None) -> ColumnElement[bool]:
+    """A policy covers its firm on ``as_of``: activated, its term contains the day, not yet cancelled."""
+    cond = and_(Policy.activated_at.is_not(None), Policy.start_date <= as_of, Policy.end_date >= as_of,
+                or_(Policy.cancelled_on.is_(None), Policy.cancelled_on > as_of))
+    if insurer_id:
+        cond = and_(cond, Policy.insurer_id == insurer_id)
+    return cond
+
+
+def insured_exists(as_of: date) -> ColumnElement[bool]:
+    return exists().where(Policy.enterprise_id == Enterprise.id, cover_condition(as_of))
+
+
+async def get_enterprise(session: AsyncSession, enterprise_id: str) -> Enterprise | None:
+    return await session.get(Enterprise, enterprise_id)
+
+
+async def get_enterprise_by_uscc(session: AsyncSession, uscc: str) -> Enterprise | None:
+    return await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
+
+
+async def usccs_present(session: AsyncSession, usccs: Sequence[str]) -> dict[str, Enterprise]:
+    out: dict[str, Enterprise] = {}
+    chunk = list(usccs)
+    for i in range(0, len(chunk), 1000):
+        rows = await session.scalars(select(Enterprise).where(Enterprise.uscc.in_(chunk[i:i + 1000])))
+        out.update({e.uscc: e for e in rows})
+    return out
+
+
+async def set_tags(session: AsyncSession, enterprise_id: str, tags: Sequence[str]) -> None:
+    await session.execute(delete(EnterpriseTag).where(EnterpriseTag.enterprise_id == enterprise_id))
+    if tags:
+        await session.execute(insert(EnterpriseTag), [{"enterprise_id": enterprise_id, "tag": t} for t in tags])
+
+
+def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, town_code: str | None = None,
+                     village_code: str | None = None, park: str | None = None, size_class: str | None = None,
+                     insured: bool | None = None, high_risk_tag: str | None = None, search: str | None = None,
+                     as_of: date) -> Select[Any]:
+    stmt = select(Enterprise)
+    if principal.role is Role.ENTERPRISE:
+        stmt = stmt.where(Enterprise.id == (principal.org or ""))
+    elif principal.role is Role.BUREAU:
+        stmt = stmt.where(Enterprise.town_code.startswith(principal.region or "\x00"))
+    if ids:
+        stmt = stmt.where(Enterprise.id.in_(list(ids)))
+    if town_code:
+        stmt = stmt.where(Enterprise.town_code == town_code)
+    if village_code:
+        stmt = stmt.where(Enterprise.village_code == village_code)
+    if park:
+        stmt = stmt.where(or_(Enterprise.park_code == park, Enterprise.park_name == park))
+    if size_class:
+        stmt = stmt.where(Enterprise.size_class == size_class)
+    if insured is not None:
+        stmt = stmt.where(insured_exists(as_of) if insured else ~insured_exists(as_of))
+    if high_risk_tag:
+        stmt = stmt.where(exists().where(EnterpriseTag.enterprise_id == Enterprise.id,
+                                         EnterpriseTag.tag == high_risk_tag))
+    if search:
+        like = f"%{search}%"
+        stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.uscc.like(like)))
+    return stmt
+
+
+async def insured_ids(session: AsyncSession, enterprise_ids: Sequence[str], as_of: date) -> set[str]:
+    if not enterprise_ids:
+        return set()
+    rows = await session.scalars(select(Policy.enterprise_id).distinct().where(
+        Policy.enterprise_id.in_(list(enterprise_ids)), cover_condition(as_of)))
+    return set(rows.all())
+
+
+# ---------------------------------------------------------------- insurers and products
+
+
+async def get_insurer(session: AsyncSession, insurer_id: str) -> Insurer | None:
+    return await session.get(Insurer, insurer_id)
+
+
+async def get_insurer_by_name(session: AsyncSession, name: str) -> Insurer | None:
+    return await session.scalar(select(Insurer).where(Insurer.name == name))
+
+
+def insurer_query(ids: Sequence[str] | None) -> Select[Any]:
+    stmt = select(Insurer)
+    return stmt.where(Insurer.id.in_(list(ids))) if ids else stmt
+
+
+async def get_product(session: AsyncSession, product_id: str) -> Product | None:
+    return await session.get(Product, product_id)
+
+
+async def list_products(session: AsyncSession, *, insurer_id: str | None, ids: Sequence[str] | None) -> list[Product]:
+    stmt = select(Product).where(Product.active.is_(True)).order_by(Product.id)
+    if insurer_id:
+        stmt = stmt.where(Product.insurer_id == insurer_id)
+    if ids:
+        stmt = stmt.where(Product.id.in_(list(ids)))
+    return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- quotes, policies, payments
+
+
+async def get_quote(session: AsyncSession, quote_id: str) -> Quote | None:
+    return await session.get(Quote, quote_id)
+
+
+async def get_policy(session: AsyncSession, policy_id: str, *, lock: bool = False) -> Policy | None:
+    if lock:
+        return await session.scalar(select(Policy).where(Policy.id == policy_id).with_for_update())
+    return await session.get(Policy, policy_id)
+
+
+def policy_query(principal: Principal, *, ids: Sequence[str] | None = None, status: str | None = None,
+                 enterprise_id: str | None = None, insurer_id: str | None = None,
+                 ending_between: tuple[date, date] | None = None) -> Select[Any]:
+    stmt = select(Policy)
+    if principal.role is Role.ENTERPRISE:
+        stmt = stmt.where(Policy.enterprise_id == (principal.org or ""))
+    elif principal.role is Role.INSURER:
+        stmt = stmt.where(Policy.insurer_id == (principal.org or ""))
+    elif principal.role is Role.BUREAU:
+        stmt = stmt.where(Policy.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.town_code.startswith(principal.region or "\x00"))))
+    if ids:
+        stmt = stmt.where(Policy.id.in_(list(ids)))
+    if status:
+        stmt = stmt.where(Policy.status == status)
+    if enterprise_id:
+        stmt = stmt.where(Policy.enterprise_id == enterprise_id)
+    if insurer_id:
+        stmt = stmt.where(Policy.insurer_id == insurer_id)
+    if ending_between:
+        stmt = stmt.where(Policy.end_date >= ending_between[0], Policy.end_date <= ending_between[1])
+    return stmt
+
+
+async def policies_of(session: AsyncSession, enterprise_id: str) -> list[Policy]:
+    return list((await session.scalars(
+        select(Policy).where(Policy.enterprise_id == enterprise_id).order_by(Policy.start_date))).all())
+
+
+async def policy_history(session: AsyncSession, policy_id: str) -> list[PolicyChange]:
+    return list((await session.scalars(
+        select(PolicyChange).where(PolicyChange.policy_id == policy_id).order_by(PolicyChange.at,
+                                                                                 PolicyChange.id))).all())
+
+
+async def get_payment(session: AsyncSession, payment_id: str, *, lock: bool = False) -> Payment | None:
+    if lock:
+        return await session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    return await session.get(Payment, payment_id)
+
+
+async def get_payment_by_intent(session: AsyncSession, intent_id: str) -> Payment | None:
+    return await session.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
+
+
+async def payments_of(session: AsyncSession, policy_id: str) -> list[Payment]:
+    return list((await session.scalars(
+        select(Payment).where(Payment.policy_id == policy_id).order_by(Payment.created_at))).all())
+
+
+async def open_payment(session: AsyncSession, policy_id: str, purpose: str = "PREMIUM") -> Payment | None:
+    return await session.scalar(select(Payment).where(
+        Payment.policy_id == policy_id, Payment.purpose == purpose, Payment.status == "PENDING"))
+
+
+def payment_query(principal: Principal, *, status: str | None, method: str | None,
+                  created_before: Any | None) -> Select[Any]:
+    stmt = select(Payment)
+    if principal.role is Role.ENTERPRISE:
+        stmt = stmt.where(Payment.enterprise_id == (principal.org or ""))
+    elif principal.role is Role.INSURER:
+        stmt = stmt.where(Payment.insurer_id == (principal.org or ""))
+    if status:
+        stmt = stmt.where(Payment.status == status)
+    if method:
+        stmt = stmt.where(Payment.method == method)
+    if created_before is not None:
+        stmt = stmt.where(Payment.created_at < created_before)
+    return stmt
+
+
+# ---------------------------------------------------------------- coverage (all in SQL)
+
+
+def _region_filter(level: str, code: str) -> ColumnElement[bool]:
+    if level == "VILLAGE":
+        return Enterprise.village_code == code
+    if level == "PARK":
+        return Enterprise.park_code == code
+    return Enterprise.town_code.startswith(code)
+
+
+async def coverage_rows(session: AsyncSession, *, region_level: str, region_code: str, as_of: date,
+                        dimension: str, insurer_id: str | None) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
+    """(key, enterprises, insured, employees, insured employees) per group, and the same for the total."""
+    cover = (select(Policy.enterprise_id.label("enterprise_id"), func.min(Policy.insurer_id).label("insurer_id"))
+             .where(cover_condition(as_of, insurer_id)).group_by(Policy.enterprise_id).subquery("cover"))
+    flag = case((cover.c.enterprise_id.is_not(None), 1), else_=0)
+    measures = (func.count(), func.coalesce(func.sum(flag), 0), func.coalesce(func.sum(Enterprise.employees), 0),
+                func.coalesce(func.sum(Enterprise.employees * flag), 0))
+    base = (select(*measures).select_from(Enterprise)
+            .outerjoin(cover, cover.c.enterprise_id == Enterprise.id)
+            .where(_region_filter(region_level, region_code)))
+    total = (await session.execute(base)).one()
+    keys: dict[str, Any] = {
+        "TOWN": Enterprise.town_code, "VILLAGE": Enterprise.village_code, "PARK": Enterprise.park_code,
+        "SIZE_CLASS": Enterprise.size_class, "INDUSTRY": Enterprise.industry_code,
+        "INSURER": cover.c.insurer_id, "HIGH_RISK_TAG": EnterpriseTag.tag,
+    }
+    key = keys[dimension]
+    grouped = (select(key.label("key"), *measures).select_from(Enterprise)
+               .outerjoin(cover, cover.c.enterprise_id == Enterprise.id))
+    if dimension == "HIGH_RISK_TAG":
+        grouped = grouped.outerjoin(EnterpriseTag, EnterpriseTag.enterprise_id == Enterprise.id)
+    grouped = grouped.where(_region_filter(region_level, region_code)).group_by(key)
+    rows = [tuple(r) for r in (await session.execute(grouped)).all()]
+    return rows, tuple(total)
+
+
+# ---------------------------------------------------------------- the record that renewal prices from
+
+
+async def claims_record(session: AsyncSession, enterprise_id: str) -> tuple[int, int]:
+    """(settled claims, deaths in them) of a firm: paid claims only."""
+    row = (await session.execute(select(func.count(), func.coalesce(func.sum(Claim.dead), 0)).where(
+        Claim.enterprise_id == enterprise_id, Claim.status == "PAID"))).one()
+    return int(row[0]), int(row[1])
+
+
+async def hazard_record(session: AsyncSession, enterprise_id: str) -> tuple[int, int]:
+    """(closed, overdue) hazards of a firm as learnt from bookings events."""
+    flag_closed = case((HazardRecord.status == "CLOSED", 1), else_=0)
+    flag_overdue = case((HazardRecord.status == "OVERDUE", 1), else_=0)
+    row = (await session.execute(select(func.coalesce(func.sum(flag_closed), 0),
+                                        func.coalesce(func.sum(flag_overdue), 0))
+                                 .where(HazardRecord.enterprise_id == enterprise_id))).one()
+    return int(row[0]), int(row[1])

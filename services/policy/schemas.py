@@ -1,0 +1,266 @@
+"""Request and response bodies of the policy service (snake_case JSON, money in fen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.policy.sizeclass import Sector, SizeClass
+
+RiskColor = Literal["RED", "ORANGE", "YELLOW", "BLUE"]
+Tenure = Literal["OWN_BUILDING_OWNED", "OWN_BUILDING_RENTED", "FACTORY_IN_FACTORY", "PARK_IN_PARK"]
+PolicyStatus = Literal["PENDING_PAYMENT", "ACTIVE", "EXPIRED", "CANCELLED"]
+PaymentMethod = Literal["CARD", "ALIPAY", "WECHAT_PAY", "BANK_TRANSFER"]
+Dimension = Literal["TOWN", "VILLAGE", "PARK", "SIZE_CLASS", "INDUSTRY", "HIGH_RISK_TAG", "INSURER"]
+
+
+class Orm(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class RegionOut(Orm):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    kind: str
+    verified: bool
+
+
+class EnterpriseIn(BaseModel):
+    uscc: str = Field(max_length=40, description="validated with its check character; lower case is upper-cased")
+    name: str = Field(min_length=1, max_length=200)
+    town_code: str = Field(max_length=20)
+    village_code: str | None = Field(None, max_length=20)
+    park_code: str | None = Field(None, max_length=20)
+    park_name: str | None = Field(None, max_length=200)
+    tenure: Tenure | None = None
+    sector: Sector
+    industry_code: str = Field(min_length=1, max_length=10, description="GB/T 4754 code, e.g. C33")
+    employees: int = Field(ge=0, le=1_000_000)
+    annual_revenue_fen: int = Field(ge=0, le=10**16)
+    total_assets_fen: int | None = Field(None, ge=0, le=10**16)
+    high_risk_tags: list[str] = Field(default_factory=list, max_length=20)
+    standardisation_grade: Literal["1", "2", "3"] | None = None
+    risk_color: RiskColor | None = None
+    principal_name: str = Field(min_length=1, max_length=100)
+    contact_phone: str = Field(min_length=3, max_length=40)
+
+
+class EnterprisePatch(BaseModel):
+    """Only the fields given change; size class is recomputed, never typed in."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    town_code: str | None = Field(None, max_length=20)
+    village_code: str | None = Field(None, max_length=20)
+    park_code: str | None = Field(None, max_length=20)
+    park_name: str | None = Field(None, max_length=200)
+    tenure: Tenure | None = None
+    sector: Sector | None = None
+    industry_code: str | None = Field(None, min_length=1, max_length=10)
+    employees: int | None = Field(None, ge=0, le=1_000_000)
+    annual_revenue_fen: int | None = Field(None, ge=0, le=10**16)
+    total_assets_fen: int | None = Field(None, ge=0, le=10**16)
+    high_risk_tags: list[str] | None = Field(None, max_length=20)
+    standardisation_grade: Literal["1", "2", "3"] | None = None
+    risk_color: RiskColor | None = None
+    blacklisted: bool | None = None
+    operating_status: Literal["OPERATING", "STOPPED", "CLOSED"] | None = None
+    principal_name: str | None = Field(None, min_length=1, max_length=100)
+    contact_phone: str | None = Field(None, min_length=3, max_length=40)
+    reason: str | None = Field(None, max_length=500)
+
+
+class EnterpriseOut(Orm):
+    id: str
+    uscc: str
+    name: str
+    town_code: str
+    village_code: str | None
+    park_code: str | None
+    park_name: str | None
+    tenure: str | None
+    sector: Sector
+    industry_code: str
+    size_class: SizeClass
+    employees: int
+    annual_revenue_fen: int
+    total_assets_fen: int | None
+    high_risk_tags: list[str]
+    compulsory: bool
+    standardisation_grade: str | None
+    risk_color: RiskColor | None
+    blacklisted: bool
+    operating_status: str
+    insured: bool = False
+    principal_name: str
+    contact_phone: str
+    demo: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class InsurerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    bank_name: str = Field(min_length=1, max_length=200)
+    bank_account_name: str = Field(min_length=1, max_length=200)
+    bank_account_no: str = Field(min_length=1, max_length=60)
+
+
+class InsurerOut(Orm):
+    id: str
+    name: str
+
+
+class ProductIn(BaseModel):
+    insurer_id: str
+    name: str = Field(min_length=1, max_length=200)
+    term_months: int = Field(12, ge=1, le=36)
+    limit_options_fen: list[int] = Field(min_length=1, max_length=20)
+    base_rates_ppm: dict[Literal["LOW", "MEDIUM", "HIGH"], int] = Field(
+        description="base rate per risk class, parts per million of headcount × limit")
+    factor_bounds: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    min_premium_fen: int = Field(0, ge=0)
+    prevention_share: float = Field(ge=0, description="share of the premium for prevention; at most 0.21")
+    commission_rate: float = Field(0, ge=0, le=1)
+
+
+class ProductOut(BaseModel):
+    id: str
+    insurer_id: str
+    name: str
+    term_months: int
+    limit_options_fen: list[int]
+    base_rates_ppm: dict[str, int]
+    min_premium_fen: int
+    prevention_share: float
+    commission_rate: float
+    active: bool
+
+
+class PriceFactor(BaseModel):
+    name: str
+    label: str
+    value: float
+
+
+class QuoteIn(BaseModel):
+    enterprise_id: str
+    product_id: str
+    headcount: int = Field(description="the firm's whole staff: every employee at the same sum insured")
+    limit_per_person_fen: int
+    start_date: date
+
+
+class QuoteOut(Orm):
+    id: str
+    enterprise_id: str
+    product_id: str
+    insurer_id: str
+    headcount: int
+    limit_per_person_fen: int
+    start_date: date
+    end_date: date
+    premium_fen: int
+    prevention_budget_fen: int
+    valid_until: date
+    factors: list[PriceFactor]
+    policy_id: str | None
+    predecessor_id: str | None
+
+
+class PolicyOut(Orm):
+    id: str
+    number: str
+    status: PolicyStatus
+    enterprise_id: str
+    insurer_id: str
+    product_id: str
+    quote_id: str
+    headcount: int
+    limit_per_person_fen: int
+    premium_fen: int
+    prevention_share: float
+    prevention_budget_fen: int
+    factors: list[PriceFactor]
+    start_date: date
+    end_date: date
+    predecessor_id: str | None
+    activated_at: datetime | None
+    cancelled_on: date | None
+    cancel_reason: str | None
+    created_at: datetime
+
+
+class PolicyChangeOut(Orm):
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    changes: dict[str, Any]
+
+
+class PaymentIn(BaseModel):
+    method: PaymentMethod
+
+
+class BankInstructions(BaseModel):
+    payee: str
+    bank_name: str
+    account_no: str
+    amount_fen: int
+    reference: str
+    note: str
+
+
+class PaymentOut(BaseModel):
+    id: str
+    policy_id: str
+    purpose: str
+    status: str
+    method: PaymentMethod
+    amount_fen: int
+    refunded_fen: int
+    client_secret: str | None
+    reference: str
+    bank_reference: str | None
+    bank_instructions: BankInstructions | None
+    failure_message: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+class ConfirmOfflineIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=100, description="the bank's reference of the transfer")
+
+
+class CoverageRow(BaseModel):
+    key: str
+    label: str
+    enterprises: int
+    insured: int
+    rate: float
+    employees: int
+    insured_employees: int
+
+
+class CoverageReport(BaseModel):
+    region_code: str
+    as_of: date
+    group_by: Dimension
+    insurer_id: str | None
+    total: CoverageRow
+    rows: list[CoverageRow]
+    generated_at: datetime
+
+
+class CoveragePoint(BaseModel):
+    date: date
+    enterprises: int
+    insured: int
+    rate: float

@@ -1,0 +1,205 @@
+"""Firms, regions, insurers and products: registering, editing and reading them, scoped by role."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.auth import Principal, Role
+from services.kernel.db import Database, utcnow
+from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from services.kernel.ids import new_id
+from services.policy import events, repository, uscc
+from services.policy.dates import today
+from services.policy.models import Enterprise, EnterpriseTag, Insurer, Product
+from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS
+from services.policy.regions import cixi
+from services.policy.schemas import EnterpriseIn, EnterprisePatch, InsurerIn, ProductIn, ProductOut
+from services.policy.sizeclass import Sector, classify
+
+log = logging.getLogger("anze.policy")
+
+MAX_PREVENTION_SHARE_BP = 2100
+MIN_LIMIT_PER_PERSON_FEN = 40_000_000
+COMPULSORY_SECTORS = {Sector.CONSTRUCTION, Sector.TRANSPORT}
+
+
+# ---------------------------------------------------------------- regions
+
+
+async def seed_regions(database: Database) -> int:
+    """Put Cixi's region catalogue in place (reference data); adds only what is missing."""
+    async with database.transaction() as session:
+        added = await repository.upsert_regions(session, cixi())
+    if added:
+        log.info("seeded %d regions", added)
+    return added
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+async def check_location(session: AsyncSession, *, town_code: str, village_code: str | None,
+                         park_code: str | None) -> None:
+    town = await repository.get_region(session, town_code)
+    if town is None or town.level != "TOWN":
+        raise ValidationProblem(f"{town_code} is not a known town or sub-district code", field="town_code")
+    if village_code:
+        village = await repository.get_region(session, village_code)
+        if village is None or village.level != "VILLAGE" or village.parent_code != town_code:
+            raise ValidationProblem(f"{village_code} is not a village of {town.name}", field="village_code")
+    if park_code:
+        park = await repository.get_region(session, park_code)
+        if park is None or park.level != "PARK" or not park_code.startswith(town_code):
+            raise ValidationProblem(f"{park_code} is not a park in {town.name}", field="park_code")
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    unknown = [t for t in tags if t not in HIGH_RISK_TAGS]
+    if unknown:
+        raise ValidationProblem(f"unknown high-risk tags {', '.join(unknown)}; known: {', '.join(HIGH_RISK_TAGS)}",
+                                field="high_risk_tags")
+    return sorted(set(tags))
+
+
+def _derive(e: Enterprise) -> None:
+    """The computed fields: size class (never typed in) and whether the insurance is compulsory."""
+    e.size_class = classify(sector=e.sector, employees=e.employees, annual_revenue_fen=e.annual_revenue_fen,
+                            total_assets_fen=e.total_assets_fen).value
+    e.compulsory = bool(set(e.high_risk_tags or []) & set(COMPULSORY_TAGS)) or e.sector in COMPULSORY_SECTORS
+
+
+def can_edit(principal: Principal, e: Enterprise) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.ENTERPRISE:
+        return principal.org == e.id
+    if principal.role is Role.BUREAU:
+        return principal.in_region(e.town_code)
+    return False
+
+
+def can_read(principal: Principal, e: Enterprise) -> bool:
+    return principal.role is Role.INSURER or can_edit(principal, e)
+
+
+async def register_enterprise(session: AsyncSession, *, principal: Principal, data: EnterpriseIn,
+                              demo: bool = False) -> Enterprise:
+    code = uscc.normalise(data.uscc)
+    if principal.role is Role.ENTERPRISE and principal.org:
+        raise Forbidden("this account already belongs to a firm; a firm registers itself once")
+    if principal.role is Role.BUREAU and not principal.in_region(data.town_code):
+        raise Forbidden("the bureau registers firms in its own region only")
+    if await repository.get_enterprise_by_uscc(session, code) is not None:
+        raise Conflict(f"a firm with the credit code {code} is already registered", field="uscc")
+    await check_location(session, town_code=data.town_code, village_code=data.village_code,
+                         park_code=data.park_code)
+    now = utcnow()
+    fields = data.model_dump(exclude={"uscc", "high_risk_tags"})
+    e = Enterprise(id=new_id("ent"), uscc=code, high_risk_tags=check_tags(data.high_risk_tags), demo=demo,
+                   blacklisted=False, operating_status="OPERATING", created_at=now, updated_at=now, **fields)
+    _derive(e)
+    session.add(e)
+    session.add_all([EnterpriseTag(enterprise_id=e.id, tag=t) for t in e.high_risk_tags])
+    await session.flush()
+    events.publish(session, events.ENTERPRISE_REGISTERED, events.enterprise_payload(e))
+    return e
+
+
+async def get_enterprise(session: AsyncSession, *, principal: Principal, enterprise_id: str) -> Enterprise:
+    e = await repository.get_enterprise(session, enterprise_id)
+    if e is None:
+        raise NotFound(f"no firm {enterprise_id}")
+    if not can_read(principal, e):
+        raise Forbidden("this firm's record is not yours to see")
+    return e
+
+
+async def update_enterprise(session: AsyncSession, *, principal: Principal, enterprise_id: str,
+                            patch: EnterprisePatch) -> Enterprise:
+    e = await repository.get_enterprise(session, enterprise_id)
+    if e is None:
+        raise NotFound(f"no firm {enterprise_id}")
+    if not can_edit(principal, e):
+        raise Forbidden("only the firm itself or the bureau of its region may edit it")
+    changes = patch.model_dump(exclude_unset=True, exclude={"reason"})
+    if "blacklisted" in changes and principal.role not in (Role.BUREAU, Role.ADMIN):
+        raise Forbidden("only the bureau puts a firm on or off the blacklist")
+    if "high_risk_tags" in changes:
+        changes["high_risk_tags"] = check_tags(changes["high_risk_tags"] or [])
+    for key in ("name", "sector", "industry_code", "employees", "annual_revenue_fen", "principal_name",
+                "contact_phone", "town_code"):
+        if key in changes and changes[key] is None:
+            raise ValidationProblem(f"{key} cannot be emptied", field=key)
+    town = changes.get("town_code", e.town_code)
+    if principal.role is Role.BUREAU and not principal.in_region(town):
+        raise Forbidden("the bureau cannot move a firm out of its region")
+    await check_location(session, town_code=town, village_code=changes.get("village_code", e.village_code),
+                         park_code=changes.get("park_code", e.park_code))
+    for key, value in changes.items():
+        setattr(e, key, value)
+    _derive(e)
+    e.updated_at = utcnow()
+    if "high_risk_tags" in changes:
+        await repository.set_tags(session, e.id, e.high_risk_tags)
+    await session.flush()
+    events.publish(session, events.ENTERPRISE_UPDATED, events.enterprise_payload(e))
+    return e
+
+
+async def list_enterprises(session: AsyncSession, *, principal: Principal, **filters: Any) -> Any:
+    return repository.enterprise_query(principal, as_of=today(), **filters)
+
+
+async def mark_insured(session: AsyncSession, firms: list[Enterprise]) -> list[dict[str, Any]]:
+    """The firms as dicts with ``insured`` (today), found with one query for the whole page."""
+    from services.policy.schemas import EnterpriseOut
+
+    covered = await repository.insured_ids(session, [e.id for e in firms], today())
+    return [EnterpriseOut.model_validate(e).model_copy(update={"insured": e.id in covered}).model_dump()
+            for e in firms]
+
+
+# ---------------------------------------------------------------- insurers and products
+
+
+async def create_insurer(session: AsyncSession, *, data: InsurerIn, demo: bool = False) -> Insurer:
+    if await repository.get_insurer_by_name(session, data.name) is not None:
+        raise Conflict(f"an insurer named {data.name} exists", field="name")
+    insurer = Insurer(id=new_id("ins"), demo=demo, created_at=utcnow(), **data.model_dump())
+    session.add(insurer)
+    await session.flush()
+    return insurer
+
+
+async def create_product(session: AsyncSession, *, principal: Principal, data: ProductIn) -> Product:
+    if principal.role is Role.INSURER and principal.org != data.insurer_id:
+        raise Forbidden("an insurer creates products for itself only")
+    if await repository.get_insurer(session, data.insurer_id) is None:
+        raise ValidationProblem(f"no insurer {data.insurer_id}", field="insurer_id")
+    share_bp = round(data.prevention_share * 10_000)
+    if share_bp > MAX_PREVENTION_SHARE_BP:
+        raise ValidationProblem("the prevention share may be at most 21% of the premium", field="prevention_share")
+    low = [v for v in data.limit_options_fen if v < MIN_LIMIT_PER_PERSON_FEN]
+    if low:
+        raise ValidationProblem("every per-person limit must be at least 400,000 yuan (40,000,000 fen)",
+                                field="limit_options_fen")
+    if any(v <= 0 for v in data.base_rates_ppm.values()) or not data.base_rates_ppm:
+        raise ValidationProblem("base rates must be positive", field="base_rates_ppm")
+    product = Product(id=new_id("prd"), insurer_id=data.insurer_id, name=data.name, term_months=data.term_months,
+                      limit_options_fen=sorted(set(data.limit_options_fen)),
+                      base_rates_ppm=dict(data.base_rates_ppm), factor_bounds=data.factor_bounds,
+                      min_premium_fen=data.min_premium_fen, prevention_share_bp=share_bp,
+                      commission_bp=round(data.commission_rate * 10_000), active=True, created_at=utcnow())
+    session.add(product)
+    await session.flush()
+    return product
+
+
+def product_out(p: Product) -> ProductOut:
+    return ProductOut(id=p.id, insurer_id=p.insurer_id, name=p.name, term_months=p.term_months,
+                      limit_options_fen=list(p.limit_options_fen), base_rates_ppm=dict(p.base_rates_ppm),
+                      min_premium_fen=p.min_premium_fen, prevention_share=p.prevention_share_bp / 10_000,
+                      commission_rate=p.commission_bp / 10_000, active=p.active)
