@@ -129,7 +129,7 @@ _VALIDATION_CODES = (
 )
 
 
-def _coded(error: GraphQLError) -> GraphQLError:
+def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     extensions = dict(error.extensions or {})
     message = error.message
@@ -163,7 +163,7 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is None:
             return
-        errors = [_coded(e) for e in (getattr(result, "errors", None) or [])]
+        errors = [coded(e) for e in (getattr(result, "errors", None) or [])]
         context = self.execution_context.context
         for problem in getattr(context, "extra_errors", []):
             extensions: dict[str, Any] = {"code": problem.code}

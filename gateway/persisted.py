@@ -15,6 +15,8 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from gateway.extensions import coded
+
 PERSISTED_DIR = Path(__file__).parent / "persisted"
 
 
@@ -82,6 +84,13 @@ class GatewayRouter(GraphQLRouter):  # type: ignore[type-arg]
         else:
             self.persisted.register(digest, data.query)
         return data
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        # Errors raised before the operation ran (a parse error inside the parser cache) skip the schema's
+        # extensions: give them their code here too.
+        if result.errors:
+            result.errors = [coded(e) for e in result.errors]
+        return await super().process_result(request, result)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         request_data: GraphQLRequestData = kwargs["request_data"]
