@@ -48,6 +48,7 @@ async def bind_quote(quote_id: str, session: Session, idem: IdempotencyKey,
 async def list_policies(
     session: Session, paging: Paging, ids: IdsQuery = None, status: PolicyStatus | None = None,
     enterprise_id: str | None = None, insurer_id: str | None = None,
+    enterprise_ids: Annotated[str | None, Query(description="comma-separated firm ids (batch read)")] = None,
     ending_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     principal: Principal = allow(*READERS),
 ) -> Any:
@@ -57,7 +58,8 @@ async def list_policies(
         ending = (today(), today() + timedelta(days=ending_within_days))
         status = status or "ACTIVE"
     stmt = repository.policy_query(principal, ids=id_list(ids), status=status, enterprise_id=enterprise_id,
-                                   insurer_id=insurer_id, ending_between=ending)
+                                   insurer_id=insurer_id, ending_between=ending,
+                                   enterprise_ids=id_list(enterprise_ids))
     rows, cursor, total = await paginate(session, stmt, Policy.id, paging)
     return {"items": [policy_dict(p) for p in rows], "next_cursor": cursor, "total": total}
 

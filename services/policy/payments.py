@@ -41,8 +41,8 @@ async def new_payment(session: AsyncSession, policy: Policy, *, method: str, amo
         insurer = await repository.get_insurer(session, policy.insurer_id)
         assert insurer is not None
         payment.bank_instructions = {
-            "payee": insurer.bank_account_name, "bank_name": insurer.bank_name,
-            "account_no": insurer.bank_account_no, "amount_fen": amount_fen, "reference": payment.reference,
+            "payee": insurer.bank_account_name, "bank": insurer.bank_name, "account": insurer.bank_account_no,
+            "amount_fen": amount_fen, "reference": payment.reference, "memo": payment.reference,
             "note": f"请从企业对公账户转账 {amount_fen / 100:,.2f} 元，并在附言中注明付款参考号 {payment.reference}；"
                     "保险公司确认到账后保单生效。",
         }

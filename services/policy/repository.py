@@ -202,7 +202,8 @@ async def get_policy(session: AsyncSession, policy_id: str, *, lock: bool = Fals
 
 def policy_query(principal: Principal, *, ids: Sequence[str] | None = None, status: str | None = None,
                  enterprise_id: str | None = None, insurer_id: str | None = None,
-                 ending_between: tuple[date, date] | None = None) -> Select[Any]:
+                 ending_between: tuple[date, date] | None = None,
+                 enterprise_ids: Sequence[str] | None = None) -> Select[Any]:
     stmt = select(Policy)
     if principal.role is Role.ENTERPRISE:
         stmt = stmt.where(Policy.enterprise_id == (principal.org or ""))
@@ -217,6 +218,8 @@ def policy_query(principal: Principal, *, ids: Sequence[str] | None = None, stat
         stmt = stmt.where(Policy.status == status)
     if enterprise_id:
         stmt = stmt.where(Policy.enterprise_id == enterprise_id)
+    if enterprise_ids:
+        stmt = stmt.where(Policy.enterprise_id.in_(list(enterprise_ids)))
     if insurer_id:
         stmt = stmt.where(Policy.insurer_id == insurer_id)
     if ending_between:

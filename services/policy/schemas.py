@@ -211,10 +211,11 @@ class PaymentIn(BaseModel):
 
 class BankInstructions(BaseModel):
     payee: str
-    bank_name: str
-    account_no: str
+    bank: str
+    account: str
     amount_fen: int
     reference: str
+    memo: str = Field(description="what the payer writes in the transfer's memo (附言): the reference")
     note: str
 
 
