@@ -202,3 +202,91 @@ class PanelChange(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     changed_by: Mapped[str] = mapped_column(String(120))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---------------------------------------------------------------- facts learned from bookings events
+
+
+class VisitFact(Base):
+    """A visit as the bookings service reported it: done (reported) and confirmed by the firm (acknowledged)."""
+
+    __tablename__ = "visit_facts"
+
+    booking_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(40), index=True)
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    expert_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HazardFact(Base):
+    """A hazard an agency's expert found, and when it was closed or went overdue."""
+
+    __tablename__ = "hazard_facts"
+
+    hazard_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(40), index=True)
+    booking_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    grade: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    found_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# ---------------------------------------------------------------- reviews and complaints
+
+
+class Review(Base):
+    """One review per acknowledged booking, by its firm; the agency may reply once."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarDay(Base):
+    """An exception to the Monday-to-Friday week: a public holiday (not working) or a make-up working day."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class Complaint(Base):
+    """A firm's complaint about an agency or a visit, answered on the AQ 9010 clock."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    booking_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    town_code: Mapped[str] = mapped_column(String(12), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    fact_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    fact_check_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extension_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_request: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_facts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_measures: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,12 +13,14 @@ from services.kernel.paging import PageParams, paginate
 from services.providers.models import (
     Agency,
     AgencyDecision,
+    AgencyNotice,
     Expert,
     ExpertCertificate,
     Offering,
     PanelChange,
     PanelEntry,
     Qualification,
+    StoredFile,
 )
 
 
@@ -240,3 +242,37 @@ async def panel_changes(session: AsyncSession, insurer_id: str) -> list[PanelCha
     stmt = (select(PanelChange).where(PanelChange.insurer_id == insurer_id)
             .order_by(PanelChange.changed_at, PanelChange.id))
     return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- expiry and notices
+
+
+async def notice_exists(session: AsyncSession, *, agency_id: str, kind: str, ref: str) -> bool:
+    stmt = select(AgencyNotice.id).where(AgencyNotice.agency_id == agency_id, AgencyNotice.kind == kind,
+                                         AgencyNotice.ref == ref)
+    return await session.scalar(stmt) is not None
+
+
+async def notices_of(session: AsyncSession, agency_id: str) -> list[AgencyNotice]:
+    stmt = (select(AgencyNotice).where(AgencyNotice.agency_id == agency_id)
+            .order_by(AgencyNotice.created_at.desc(), AgencyNotice.id.desc()))
+    return list((await session.scalars(stmt)).all())
+
+
+async def qualifications_expiring(session: AsyncSession, *, today: date, until: date) -> list[Qualification]:
+    """Valid qualifications ending between today and ``until`` that have not been warned about."""
+    stmt = select(Qualification).where(Qualification.valid_until >= today, Qualification.valid_until <= until,
+                                       Qualification.valid_from <= today,
+                                       Qualification.expiry_warned_on.is_(None)).order_by(Qualification.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def agencies_with_lapsed_qualifications(session: AsyncSession, *, today: date,
+                                              statuses: Sequence[str]) -> list[Agency]:
+    lapsed = exists().where(Qualification.agency_id == Agency.id, Qualification.valid_until < today)
+    stmt = select(Agency).where(Agency.status.in_(list(statuses)), lapsed).order_by(Agency.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_file(session: AsyncSession, file_id: str) -> StoredFile | None:
+    return await session.get(StoredFile, file_id)

@@ -15,4 +15,7 @@ class ProvidersSettings(PartSettings):
 
     port: int = 8102
     storage_dir: Path | None = Field(None, description="uploaded scans; default var/uploads/providers")
-    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = Field(10 * 1024 * 1024, description="largest accepted scan, in bytes")
+
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or (self.kernel.var_dir / "uploads" / "providers")

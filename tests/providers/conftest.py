@@ -3,9 +3,10 @@ calls the tests make again and again (apply, approve, tokens of the right roles)
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,9 +17,11 @@ from sqlalchemy import select
 
 from services.kernel import testing
 from services.kernel.auth import Role
+from services.kernel.db import utcnow
+from services.kernel.events import Event
 from services.providers.app import MIGRATIONS, create_app
 from services.providers.clock import local_today
-from services.providers.models import Outbox
+from services.providers.models import Inbox, Outbox
 from services.providers.settings import ProvidersSettings
 from services.providers.uscc import ALPHABET, check_character
 
@@ -113,3 +116,31 @@ async def kit(request: pytest.FixtureRequest, keys: testing.TestKeys, tmp_path_f
         await testing.migrate_app(app, MIGRATIONS)
         async with testing.running(app) as client:
             yield Kit(app=app, client=client, keys=keys)
+
+
+async def deliver(kit: Kit, name: str, payload: dict[str, Any], occurred_at: datetime | None = None) -> Event:
+    """Publish an event of another part on the app's bus and wait until the consumer has applied it."""
+    event = Event(name=name, payload=payload, occurred_at=occurred_at or utcnow())
+    runtime = kit.app.state.runtime
+    await runtime.bus.publish(event)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while True:
+        async with runtime.database.transaction() as session:
+            if await session.get(Inbox, event.id) is not None:
+                return event
+        if loop.time() > deadline:
+            raise AssertionError(f"{name} was not applied")
+        await asyncio.sleep(0.02)
+
+
+def visit_payload(booking_id: str, agency_id: str, enterprise_id: str) -> dict[str, Any]:
+    return {"booking_id": booking_id, "number": "B-1", "enterprise_id": enterprise_id, "agency_id": agency_id,
+            "policy_id": None, "insurer_id": None, "expert_id": None, "start": "2026-12-01T01:00:00+00:00",
+            "funding": "SELF", "price_fen": 80_000, "hazards_found": 0}
+
+
+def hazard_payload(hazard_id: str, agency_id: str, grade: str = "GENERAL") -> dict[str, Any]:
+    return {"hazard_id": hazard_id, "booking_id": "bkg_x", "enterprise_id": "ent_x", "agency_id": agency_id,
+            "policy_id": None, "insurer_id": None, "grade": grade, "town_code": GUANHAIWEI,
+            "deadline": "2026-12-31"}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:53:14.195626
+Create Date: 2026-11-28 18:58:18.303014
 """
 from collections.abc import Sequence
 
@@ -44,6 +44,26 @@ def upgrade() -> None:
     with op.batch_alter_table('agencies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agencies_applicant_sub'), ['applicant_sub'], unique=False)
         batch_op.create_index(batch_op.f('ix_agencies_status'), ['status'], unique=False)
+
+    op.create_table('calendar_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('working', sa.Boolean(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_days'))
+    )
+    op.create_table('hazard_facts',
+    sa.Column('hazard_id', sa.String(length=40), nullable=False),
+    sa.Column('agency_id', sa.String(length=40), nullable=False),
+    sa.Column('booking_id', sa.String(length=40), nullable=True),
+    sa.Column('grade', sa.String(length=20), nullable=True),
+    sa.Column('found_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('overdue_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('hazard_id', name=op.f('pk_hazard_facts'))
+    )
+    with op.batch_alter_table('hazard_facts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hazard_facts_agency_id'), ['agency_id'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('key', sa.String(length=300), nullable=False),
@@ -88,6 +108,19 @@ def upgrade() -> None:
     with op.batch_alter_table('panel_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_panel_changes_insurer_id'), ['insurer_id'], unique=False)
 
+    op.create_table('visit_facts',
+    sa.Column('booking_id', sa.String(length=40), nullable=False),
+    sa.Column('agency_id', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=40), nullable=False),
+    sa.Column('expert_id', sa.String(length=40), nullable=True),
+    sa.Column('reported_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('booking_id', name=op.f('pk_visit_facts'))
+    )
+    with op.batch_alter_table('visit_facts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_facts_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_facts_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('agency_decisions',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('agency_id', sa.String(length=40), nullable=False),
@@ -117,6 +150,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('agency_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_notices_agency_id'), ['agency_id'], unique=False)
+
+    op.create_table('complaints',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=40), nullable=False),
+    sa.Column('agency_id', sa.String(length=40), nullable=False),
+    sa.Column('booking_id', sa.String(length=40), nullable=True),
+    sa.Column('town_code', sa.String(length=12), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('fact_check', sa.Boolean(), nullable=False),
+    sa.Column('fact_check_reason', sa.Text(), nullable=True),
+    sa.Column('extension_days', sa.Integer(), nullable=True),
+    sa.Column('extension_reason', sa.Text(), nullable=True),
+    sa.Column('answer_request', sa.Text(), nullable=True),
+    sa.Column('answer_facts', sa.Text(), nullable=True),
+    sa.Column('answer_basis', sa.Text(), nullable=True),
+    sa.Column('answer_measures', sa.Text(), nullable=True),
+    sa.Column('answered_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sa.String(length=120), nullable=True),
+    sa.Column('created_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_complaints_agency_id_agencies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints'))
+    )
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaints_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaints_town_code'), ['town_code'], unique=False)
 
     op.create_table('experts',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -188,6 +253,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_qualifications_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_qualifications_valid_until'), ['valid_until'], unique=False)
 
+    op.create_table('reviews',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('booking_id', sa.String(length=40), nullable=False),
+    sa.Column('agency_id', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=40), nullable=False),
+    sa.Column('stars', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('reply', sa.Text(), nullable=True),
+    sa.Column('replied_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_reviews_agency_id_agencies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
+    sa.UniqueConstraint('booking_id', name=op.f('uq_reviews_booking_id'))
+    )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviews_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviews_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('stored_files',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('agency_id', sa.String(length=40), nullable=False),
@@ -231,6 +314,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stored_files_agency_id'))
 
     op.drop_table('stored_files')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviews_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_reviews_agency_id'))
+
+    op.drop_table('reviews')
     with op.batch_alter_table('qualifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qualifications_valid_until'))
         batch_op.drop_index(batch_op.f('ix_qualifications_agency_id'))
@@ -250,6 +338,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_experts_agency_id'))
 
     op.drop_table('experts')
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaints_town_code'))
+        batch_op.drop_index(batch_op.f('ix_complaints_status'))
+        batch_op.drop_index(batch_op.f('ix_complaints_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_complaints_due_on'))
+        batch_op.drop_index(batch_op.f('ix_complaints_agency_id'))
+
+    op.drop_table('complaints')
     with op.batch_alter_table('agency_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_notices_agency_id'))
 
@@ -258,6 +354,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agency_decisions_agency_id'))
 
     op.drop_table('agency_decisions')
+    with op.batch_alter_table('visit_facts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_facts_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_visit_facts_agency_id'))
+
+    op.drop_table('visit_facts')
     with op.batch_alter_table('panel_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_panel_changes_insurer_id'))
 
@@ -269,6 +370,11 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('inbox')
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('hazard_facts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hazard_facts_agency_id'))
+
+    op.drop_table('hazard_facts')
+    op.drop_table('calendar_days')
     with op.batch_alter_table('agencies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agencies_status'))
         batch_op.drop_index(batch_op.f('ix_agencies_applicant_sub'))

@@ -1,0 +1,81 @@
+"""What the providers service learns from the bookings service's events: visits done and acknowledged
+(reviews are allowed only after acknowledgement) and hazards found, closed or overdue (performance)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.events import Event, EventHandler
+from services.providers import repository as repo
+from services.providers import repository_feedback as facts
+from services.providers.models import Agency, HazardFact, VisitFact
+
+
+async def _visit(session: AsyncSession, payload: Mapping[str, Any]) -> VisitFact:
+    visit = await facts.get_visit(session, str(payload["booking_id"]))
+    if visit is None:
+        visit = VisitFact(booking_id=str(payload["booking_id"]), agency_id=str(payload["agency_id"]),
+                          enterprise_id=str(payload["enterprise_id"]), expert_id=payload.get("expert_id"))
+        session.add(visit)
+    return visit
+
+
+async def on_visit_reported(session: AsyncSession, event: Event) -> None:
+    visit = await _visit(session, event.payload)
+    if visit.reported_at is None:
+        visit.reported_at = event.occurred_at
+        agency = await repo.get_agency(session, visit.agency_id)
+        if agency is not None:
+            agency.visits_done = Agency.visits_done + 1  # type: ignore[assignment]
+    await session.flush()
+
+
+async def on_visit_acknowledged(session: AsyncSession, event: Event) -> None:
+    visit = await _visit(session, event.payload)
+    if visit.acknowledged_at is None:
+        visit.acknowledged_at = event.occurred_at
+    if visit.reported_at is None:  # an acknowledged visit was reported, even if that event came later
+        visit.reported_at = event.occurred_at
+        agency = await repo.get_agency(session, visit.agency_id)
+        if agency is not None:
+            agency.visits_done = Agency.visits_done + 1  # type: ignore[assignment]
+    await session.flush()
+
+
+async def _hazard(session: AsyncSession, payload: Mapping[str, Any]) -> HazardFact:
+    hazard = await facts.get_hazard(session, str(payload["hazard_id"]))
+    if hazard is None:
+        hazard = HazardFact(hazard_id=str(payload["hazard_id"]), agency_id=str(payload["agency_id"]),
+                            booking_id=payload.get("booking_id"), grade=payload.get("grade"))
+        session.add(hazard)
+    return hazard
+
+
+async def on_hazard_found(session: AsyncSession, event: Event) -> None:
+    hazard = await _hazard(session, event.payload)
+    hazard.found_at = hazard.found_at or event.occurred_at
+    await session.flush()
+
+
+async def on_hazard_closed(session: AsyncSession, event: Event) -> None:
+    hazard = await _hazard(session, event.payload)
+    hazard.closed_at = hazard.closed_at or event.occurred_at
+    await session.flush()
+
+
+async def on_hazard_overdue(session: AsyncSession, event: Event) -> None:
+    hazard = await _hazard(session, event.payload)
+    hazard.overdue_at = hazard.overdue_at or event.occurred_at
+    await session.flush()
+
+
+HANDLERS: dict[str, EventHandler] = {
+    "bookings.visit.reported": on_visit_reported,
+    "bookings.visit.acknowledged": on_visit_acknowledged,
+    "bookings.hazard.found": on_hazard_found,
+    "bookings.hazard.closed": on_hazard_closed,
+    "bookings.hazard.overdue": on_hazard_overdue,
+}
