@@ -186,6 +186,16 @@ class OfferingIn(_In):
     travel_buffer_minutes: int = Field(0, ge=0, le=8 * 60)
 
 
+class OfferingUpdateIn(_In):
+    title: Text | None = None
+    description: LongText | None = None
+    price_fen: int | None = Field(None, ge=0, le=10**11)
+    duration_minutes: int | None = Field(None, ge=15, le=24 * 60)
+    town_codes: list[TownCode] | None = Field(None, min_length=1)
+    travel_buffer_minutes: int | None = Field(None, ge=0, le=8 * 60)
+    active: bool | None = Field(None, description="false withdraws the offering from search and booking")
+
+
 class OfferingOut(BaseModel):
     id: str
     agency_id: str

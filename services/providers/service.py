@@ -27,6 +27,7 @@ from services.providers.schemas import (
     ExpertOut,
     OfferingIn,
     OfferingOut,
+    OfferingUpdateIn,
     QualificationIn,
     QualificationOut,
 )
@@ -242,6 +243,15 @@ async def create_offering(session: AsyncSession, *, agency: Agency, data: Offeri
                         duration_minutes=data.duration_minutes, town_codes=sorted(set(data.town_codes)),
                         travel_buffer_minutes=data.travel_buffer_minutes, active=True, created_at=utcnow())
     session.add(offering)
+    await session.flush()
+    return offering
+
+
+async def update_offering(session: AsyncSession, *, offering: Offering, data: OfferingUpdateIn) -> Offering:
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            continue
+        setattr(offering, key, sorted(set(value)) if key == "town_codes" else value)
     await session.flush()
     return offering
 

@@ -121,3 +121,27 @@ async def test_an_expert_certificate_ending_before_it_starts_is_a_validation_err
                                          "name": "注册安全工程师", "number": "1", "scope": ["TRAINING"],
                                          "valid_from": kit.day(5), "valid_until": kit.day(1)}]})
     assert response.status_code == 422 and response.json()["code"] == "VALIDATION"
+
+
+async def test_an_agency_changes_its_price_and_withdraws_an_offering(kit):
+    agency = await kit.approved_agency()
+    offering = await kit.offering(agency["id"], price_fen=80_000)
+    changed = await kit.client.patch(f"/v1/offerings/{offering['id']}", json={"price_fen": 95_000},
+                                     headers=kit.agency(agency["id"]))
+    assert changed.status_code == 200 and changed.json()["price_fen"] == 95_000
+    other = await kit.approved_agency()
+    assert (await kit.client.patch(f"/v1/offerings/{offering['id']}", json={"price_fen": 1},
+                                   headers=kit.agency(other["id"]))).status_code == 403
+    withdrawn = await kit.client.patch(f"/v1/offerings/{offering['id']}", json={"active": False},
+                                       headers=kit.agency(agency["id"]))
+    assert withdrawn.json()["bookable"] is False
+    public = (await kit.client.get("/v1/offerings", params={"agency_id": agency["id"]})).json()
+    assert public["items"] == []
+
+
+async def test_bookable_can_be_judged_on_the_visit_date(kit):
+    agency = await kit.approved_agency(qualifications=[kit.qualification(["HAZARD_INSPECTION"], end=20)])
+    offering = await kit.offering(agency["id"])
+    on_day = await kit.client.get(f"/v1/offerings/{offering['id']}", params={"on": kit.day(20)})
+    after = await kit.client.get(f"/v1/offerings/{offering['id']}", params={"on": kit.day(21)})
+    assert on_day.json()["bookable"] is True and after.json()["bookable"] is False

@@ -25,6 +25,7 @@ from services.providers.schemas import (
     ExpertOut,
     OfferingIn,
     OfferingOut,
+    OfferingUpdateIn,
     ServiceType,
 )
 
@@ -73,8 +74,22 @@ async def _visible_offering(session: Session, principal: Principal | None, offer
 
 @router.get("/offerings/{offering_id}", response_model=OfferingOut, dependencies=[PUBLIC],
             summary="One offering (public when its agency is approved)")
-async def get_offering(offering_id: str, session: Session, principal: MaybePrincipal) -> OfferingOut:
+async def get_offering(
+    offering_id: str, session: Session, principal: MaybePrincipal,
+    on: Annotated[date | None, Query(description="judge `bookable` on this date (default today)")] = None,
+) -> OfferingOut:
     offering, _ = await _visible_offering(session, principal, offering_id)
+    [view] = await service.offering_views(session, [offering], today=on)
+    return view
+
+
+@router.patch("/offerings/{offering_id}", response_model=OfferingOut,
+              summary="Change an offering (price, duration, towns...) or withdraw it (active=false)")
+async def update_offering(offering_id: str, data: OfferingUpdateIn, session: Session,
+                          principal: Principal = allow(Role.AGENCY)) -> OfferingOut:
+    offering = await service.load_offering(session, offering_id)
+    service.require_own_agency(principal, await service.load_agency(session, offering.agency_id))
+    await service.update_offering(session, offering=offering, data=data)
     [view] = await service.offering_views(session, [offering])
     return view
 
