@@ -26,7 +26,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or WebSettings()
     wiring = wiring or Wiring()
-    gateway = Gateway(settings.gateway_url, transport=wiring.transports.get("gateway"),
+    gateway = Gateway(settings.gateway_url, transports=wiring.transports,
                       timeout=settings.gateway_timeout_seconds)
 
     @contextlib.asynccontextmanager

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+# a compact drawing that scales with its box: readable on a 390 px phone, capped in width by the CSS
 BAR_HEIGHT = 22
-BAR_GAP = 8
-WIDTH = 640
-LABEL_WIDTH = 150
-VALUE_WIDTH = 70
+BAR_GAP = 7
+WIDTH = 420
+LABEL_WIDTH = 112
+VALUE_WIDTH = 60
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, max_value: float | None = None
             f'<g class="bar" data-label="{escape(bar.label)}" data-value="{bar.value:.6g}">'
             f"<title>{escape(tooltip)}</title>"
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * 0.72:.1f}" text-anchor="end" class="label">'
-            f"{escape(_clip(bar.label, 9))}</text>"
+            f"{escape(_clip(bar.label, 7))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{track}" height="{BAR_HEIGHT}" class="track" rx="3"/>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" class="fill" rx="3"/>'
             f'<text x="{WIDTH - VALUE_WIDTH + 6}" y="{y + BAR_HEIGHT * 0.72:.1f}" class="value">'
@@ -87,7 +88,7 @@ class Point:
 def line_chart(points: Sequence[Point], *, title: str, max_value: float | None = None,
                value_format: Callable[[float], str] = _fmt_percent) -> Chart:
     """A line over time with a dot per point; y from 0 to ``max_value`` (default the largest value)."""
-    height, left, right, top, bottom = 240, 56, 16, 12, 36
+    height, left, right, top, bottom = 220, 46, 14, 12, 32
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     scale_max = max_value if max_value is not None else max((p.value for p in points), default=0.0)
     scale_max = scale_max or 1.0

@@ -4,6 +4,7 @@ HTTP otherwise, carrying the user's token, the request id and ``traceparent``.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,18 +81,20 @@ def operation_error(payload: dict[str, Any] | None) -> OperationError | None:
 class Gateway:
     """A GraphQL client for the gateway; one per web app, reused across requests."""
 
-    def __init__(self, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
+    def __init__(self, base_url: str, *, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
                  timeout: float = 10.0) -> None:
-        self.base_url = "http://gateway" if transport else base_url.rstrip("/")
-        self.transport = transport
+        # the embedded mode fills ``transports`` after every part is built, so look it up on first use
+        self.base_url = base_url.rstrip("/")
+        self.transports = transports if transports is not None else {}
         self.timeout = timeout
         self._client: ServiceClient | None = None
 
     @property
     def client(self) -> ServiceClient:
         if self._client is None:
-            self._client = ServiceClient("gateway", self.base_url, transport=self.transport,
-                                         timeout=self.timeout, retries=0)
+            transport = self.transports.get("gateway")
+            self._client = ServiceClient("gateway", "http://gateway" if transport else self.base_url,
+                                         transport=transport, timeout=self.timeout, retries=0)
         return self._client
 
     async def close(self) -> None:

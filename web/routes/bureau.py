@@ -3,6 +3,8 @@ villages and firms) and the lists it acts on."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,24 +12,29 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.charts import Bar, Point, bar_chart, line_chart
+from web.gateway import GatewayError, GatewayUnavailable
 from web.i18n import language, translator
 from web.pages import CsrfChecked, query, render, require
 from web.session import SessionUser
 
+log = logging.getLogger("anze.web.bureau")
 router = APIRouter(prefix="/bureau", dependencies=[CsrfChecked])
 Bureau = Depends(require("BUREAU"))
 
 DIMENSIONS = ("TOWN", "VILLAGE", "PARK", "SIZE_CLASS", "INDUSTRY", "HIGH_RISK_TAG", "INSURER")
 ROW = "key label enterprises insured rate employees insuredEmployees"
 COVERAGE = f"""
-query Coverage($region: String!, $asOf: Date, $groupBy: CoverageDimension, $from: Date!, $to: Date!) {{
+query Coverage($region: String!, $asOf: Date, $groupBy: CoverageDimension) {{
   coverage(regionCode: $region, asOf: $asOf, groupBy: $groupBy) {{
     regionCode asOf partial generatedAt
     total {{ {ROW} }}
     rows {{ {ROW} }}
   }}
-  coverageTrend(regionCode: $region, from: $from, to: $to) {{ date enterprises insured rate }}
 }}"""
+TREND = """
+query Trend($region: String!, $from: Date!, $to: Date!) {
+  coverageTrend(regionCode: $region, from: $from, to: $to) { date enterprises insured rate }
+}"""
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -47,15 +54,23 @@ def drill_href(group_by: str, key: str, as_of: date | None) -> str | None:
     return None
 
 
-async def load_coverage(request: Request, user: SessionUser, region: str, group_by: str,
-                        as_of: date | None) -> dict[str, Any]:
-    today = date.today()
+async def load_coverage(request: Request, region: str, group_by: str, as_of: date | None) -> dict[str, Any] | None:
     result = await query(request, COVERAGE, {
-        "region": region, "asOf": as_of.isoformat() if as_of else None, "groupBy": group_by,
-        "from": (today.replace(day=1) - timedelta(days=335)).replace(day=1).isoformat(),
-        "to": today.isoformat(),
-    })
-    return result.data
+        "region": region, "asOf": as_of.isoformat() if as_of else None, "groupBy": group_by})
+    return result.data.get("coverage")
+
+
+async def load_trend(request: Request, region: str) -> list[dict[str, Any]]:
+    """The last twelve months; the page still shows the coverage when the trend cannot be had."""
+    today = date.today()
+    start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
+    try:
+        result = await query(request, TREND, {"region": region, "from": start.isoformat(),
+                                              "to": today.isoformat()})
+    except (GatewayError, GatewayUnavailable):
+        log.warning("no coverage trend for %s", region)
+        return []
+    return result.data.get("coverageTrend") or []
 
 
 @router.get("")
@@ -64,8 +79,8 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
     region = region or user.region_code or ""
     group_by = group_by if group_by in DIMENSIONS else "TOWN"
     day = _parse_date(as_of)
-    data = await load_coverage(request, user, region, group_by, day)
-    report = data.get("coverage")
+    report, points = await asyncio.gather(load_coverage(request, region, group_by, day),
+                                          load_trend(request, region))
     _ = translator(language(request))
     chart = trend = None
     rows: list[dict[str, Any]] = []
@@ -74,7 +89,6 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
         chart = bar_chart([Bar(label=r["label"], value=r["rate"], href=drill_href(group_by, r["key"], day),
                                note=f'{r["insured"]} / {r["enterprises"]}') for r in rows],
                           title=_("投保率"), max_value=1.0)
-    points = data.get("coverageTrend") or []
     if points:
         trend = line_chart([Point(label=p["date"][:7], value=p["rate"]) for p in points], title=_("投保率走势"))
     return render(request, "bureau/coverage.html", {
