@@ -1,1 +1,2 @@
-"""Bookings service: Service plans, the prevention-fee ledger, expert availability, bookings, visits and service records, hazards and their rectification loop, the service archive."""
+"""Bookings service: service plans, the prevention-fee ledger, expert availability, bookings, visits,
+service records, hazards and their rectification loop, the service archive."""

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.bookings import api
+from services.bookings import api, api_records, consumers, hazards
+from services.bookings.context import BookingContext
 from services.bookings.models import Inbox, Outbox
 from services.bookings.settings import BookingsSettings
-from services.kernel.runtime import ServiceRuntime, Wiring, build_service_app
+from services.bookings.storage import LocalStorage
+from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SETTINGS = BookingsSettings
@@ -18,5 +20,20 @@ SETTINGS = BookingsSettings
 def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or BookingsSettings()
     runtime = ServiceRuntime(name="bookings", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
-    return build_service_app(runtime=runtime, title="Anze bookings service",
-                             description="Service plans, the prevention-fee ledger, expert availability, bookings, visits and service records, hazards and their rectification loop, the service archive.", routers=[api.router])
+    storage = LocalStorage(settings.storage_dir or settings.kernel.var_dir / "uploads" / "bookings")
+    ctx = BookingContext.build(settings, runtime.client("providers", settings.providers_url), storage)
+    runtime.state["ctx"] = ctx
+    runtime.consume(consumers.handlers(ctx))
+
+    async def overdue(rt: ServiceRuntime) -> None:
+        async with rt.database.transaction() as session:
+            marked = await hazards.mark_overdue(ctx=ctx, session=session)
+        if marked:
+            rt.relay.notify()
+
+    runtime.jobs.append(ScheduledJob(name="hazards-overdue", every_seconds=settings.overdue_job_seconds, run=overdue))
+    return build_service_app(
+        runtime=runtime, title="Anze bookings service",
+        description="Service plans, the prevention-fee ledger, expert availability, bookings, visits and service "
+                    "records, hazards and their rectification loop, the service archive.",
+        routers=[api.router, api_records.router])

@@ -1,0 +1,115 @@
+"""What bookings learns from other parts' events: firms, policies (the ledger and the service plan)
+and agencies that can no longer be booked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.bookings import ledger, plans, repository
+from services.bookings.context import BookingContext
+from services.bookings.events import BOOKING_FLAGGED, booking_event
+from services.bookings.models import AgencyFlag, EnterpriseRef
+from services.bookings.service import cancel_booking
+from services.kernel.db import utcnow
+from services.kernel.events import Event
+
+log = logging.getLogger("anze.bookings.consumers")
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+def handlers(ctx: BookingContext) -> dict[str, Handler]:
+    async def enterprise(session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        ref = await repository.get_enterprise(session, p["enterprise_id"])
+        if ref is None:
+            ref = EnterpriseRef(id=p["enterprise_id"], name=p.get("name") or "", updated_at=utcnow())
+            session.add(ref)
+        ref.name = p.get("name") or ref.name
+        for key in ("town_code", "principal_name", "contact_phone", "risk_color"):
+            if key in p:
+                setattr(ref, key, p[key])
+        ref.updated_at = utcnow()
+
+    async def activated(session: AsyncSession, event: Event) -> None:
+        policy = await ledger.open_budget(session, payload=dict(event.payload), now=ctx.now())
+        if policy is not None:
+            await plans.default_plan(session, policy=policy, now=ctx.now())
+
+    async def endorsed(session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        await ledger.set_budget(session, policy_id=p["policy_id"], budget_fen=int(p["prevention_budget_fen"]),
+                                now=ctx.now(), reason=f"endorsement ({p.get('delta_fen', 0):+} fen premium)")
+        policy = await repository.get_ledger(session, p["policy_id"])
+        if policy is not None:
+            policy.headcount = p.get("headcount", policy.headcount)
+            policy.premium_fen = int(p.get("premium_fen", policy.premium_fen))
+
+    async def cancelled(session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        policy = await repository.get_ledger(session, p["policy_id"], for_update=True)
+        if policy is None:
+            return
+        now = ctx.now()
+        for booking in await repository.future_bookings(session, now=now, policy_id=policy.policy_id):
+            if booking.funding == "INSURER":
+                await cancel_booking(ctx=ctx, session=session, booking=booking, reason="the policy was cancelled",
+                                     by="system")
+        await ledger.set_budget(session, policy_id=policy.policy_id, now=now, reason="policy cancelled",
+                                budget_fen=int(p.get("prevention_budget_fen", policy.budget_fen)))
+        policy.status = "CANCELLED"
+
+    async def expired(session: AsyncSession, event: Event) -> None:
+        policy = await repository.get_ledger(session, event.payload["policy_id"])
+        if policy is not None and policy.status == "ACTIVE":
+            policy.status, policy.updated_at = "EXPIRED", ctx.now()
+
+    async def agency_status(session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        status = p.get("status") or event.name.rsplit(".", 1)[1].upper()
+        flag = await _flag(session, p["agency_id"])
+        flag.status, flag.note, flag.updated_at = status, p.get("note"), utcnow()
+        if status != "APPROVED":
+            await _flag_future(session, agency_id=p["agency_id"], service_types=None,
+                               why=f"the agency was {status.lower()}: rebook with another agency")
+
+    async def services_withdrawn(session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        withdrawn = list(p.get("service_types") or [])
+        flag = await _flag(session, p["agency_id"])
+        flag.withdrawn_service_types = sorted(set(flag.withdrawn_service_types or []) | set(withdrawn))
+        flag.updated_at = utcnow()
+        await _flag_future(session, agency_id=p["agency_id"], service_types=withdrawn,
+                           why="the agency lost its qualification for this service: rebook with another agency")
+
+    async def _flag_future(session: AsyncSession, *, agency_id: str, service_types: list[str] | None,
+                           why: str) -> None:
+        for booking in await repository.future_bookings(session, now=ctx.now(), agency_id=agency_id):
+            if service_types is None or booking.service_type in service_types:
+                booking.flag = why
+                booking_event(session, BOOKING_FLAGGED, booking, flag=why)
+
+    return {
+        "policy.enterprise.registered": enterprise,
+        "policy.enterprise.updated": enterprise,
+        "policy.policy.activated": activated,
+        "policy.policy.renewed": activated,
+        "policy.policy.endorsed": endorsed,
+        "policy.policy.cancelled": cancelled,
+        "policy.policy.expired": expired,
+        "providers.agency.approved": agency_status,
+        "providers.agency.suspended": agency_status,
+        "providers.agency.revoked": agency_status,
+        "providers.agency.services_withdrawn": services_withdrawn,
+    }
+
+
+async def _flag(session: AsyncSession, agency_id: str) -> AgencyFlag:
+    flag = await repository.get_agency_flag(session, agency_id)
+    if flag is None:
+        flag = AgencyFlag(agency_id=agency_id, status="APPROVED", withdrawn_service_types=[], updated_at=utcnow())
+        session.add(flag)
+    return flag

@@ -1,0 +1,52 @@
+"""Events the bookings service publishes (names and payloads, version 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.bookings.models import Booking, Hazard, Outbox
+from services.kernel.events import record_event
+
+BOOKING_REQUESTED = "bookings.booking.requested"
+BOOKING_CONFIRMED = "bookings.booking.confirmed"
+BOOKING_CANCELLED = "bookings.booking.cancelled"
+BOOKING_RESCHEDULED = "bookings.booking.rescheduled"
+BOOKING_NO_SHOW = "bookings.booking.no_show"
+BOOKING_FLAGGED = "bookings.booking.flagged"
+VISIT_REPORTED = "bookings.visit.reported"
+VISIT_ACKNOWLEDGED = "bookings.visit.acknowledged"
+HAZARD_FOUND = "bookings.hazard.found"
+HAZARD_RECTIFIED = "bookings.hazard.rectification_submitted"
+HAZARD_REJECTED = "bookings.hazard.rejected"
+HAZARD_CLOSED = "bookings.hazard.closed"
+HAZARD_OVERDUE = "bookings.hazard.overdue"
+PRINCIPAL_NOTIFIED = "bookings.hazard.principal_notified"
+
+
+def booking_payload(booking: Booking) -> dict[str, Any]:
+    return {
+        "booking_id": booking.id, "number": booking.number, "enterprise_id": booking.enterprise_id,
+        "agency_id": booking.agency_id, "policy_id": booking.policy_id, "insurer_id": booking.insurer_id,
+        "expert_id": booking.expert_id, "offering_id": booking.offering_id, "service_type": booking.service_type,
+        "town_code": booking.town_code, "start": booking.start.isoformat(), "end": booking.end.isoformat(),
+        "funding": booking.funding, "price_fen": booking.price_fen, "status": booking.status,
+    }
+
+
+def hazard_payload(hazard: Hazard) -> dict[str, Any]:
+    return {
+        "hazard_id": hazard.id, "booking_id": hazard.booking_id, "enterprise_id": hazard.enterprise_id,
+        "agency_id": hazard.agency_id, "policy_id": hazard.policy_id, "insurer_id": hazard.insurer_id,
+        "grade": hazard.grade, "town_code": hazard.town_code, "deadline": hazard.deadline.isoformat(),
+        "status": hazard.status,
+    }
+
+
+def booking_event(session: AsyncSession, name: str, booking: Booking, **extra: Any) -> None:
+    record_event(session, Outbox, name, {**booking_payload(booking), **extra})
+
+
+def hazard_event(session: AsyncSession, name: str, hazard: Hazard, **extra: Any) -> None:
+    record_event(session, Outbox, name, {**hazard_payload(hazard), **extra})

@@ -1,0 +1,257 @@
+"""Every query of the bookings service: reads scoped by the caller, and the guarded ledger updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, false, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.bookings.models import (
+    AgencyFlag,
+    Booking,
+    EnterpriseRef,
+    Hazard,
+    HazardAction,
+    LedgerEntry,
+    PolicyLedger,
+    SlotClaim,
+    TimeOff,
+    VisitReport,
+    WorkingHours,
+)
+from services.kernel.auth import Principal, Role
+
+# ---------------------------------------------------------------- scoping
+
+
+def booking_scope(principal: Principal) -> ColumnElement[bool]:
+    """Which bookings the caller may see: its own firm, book, agency, assigned visits or region."""
+    return _scope(principal, Booking, expert_column=Booking.expert_id)
+
+
+def hazard_scope(principal: Principal) -> ColumnElement[bool]:
+    # Any expert of the agency may verify a hazard, so experts see their agency's hazards.
+    return _scope(principal, Hazard, expert_column=None)
+
+
+def ledger_scope(principal: Principal) -> ColumnElement[bool]:
+    match principal.role:
+        case Role.ADMIN:
+            return true()
+        case Role.ENTERPRISE:
+            return PolicyLedger.enterprise_id == (principal.org or "")
+        case Role.INSURER:
+            return PolicyLedger.insurer_id == (principal.org or "")
+        case Role.BUREAU:
+            return PolicyLedger.town_code.startswith(principal.region or "\x00")
+        case _:
+            return false()
+
+
+def _scope(principal: Principal, model: Any, *, expert_column: Any) -> ColumnElement[bool]:
+    match principal.role:
+        case Role.ADMIN:
+            return true()
+        case Role.ENTERPRISE:
+            return model.enterprise_id == (principal.org or "")
+        case Role.INSURER:
+            return model.insurer_id == (principal.org or "")
+        case Role.AGENCY:
+            return model.agency_id == (principal.org or "")
+        case Role.EXPERT:
+            if expert_column is None:
+                return model.agency_id == (principal.org or "")
+            return and_(model.agency_id == (principal.org or ""), expert_column == (principal.expert or ""))
+        case Role.BUREAU:
+            return model.town_code.startswith(principal.region or "\x00")
+    return false()
+
+
+# ---------------------------------------------------------------- reference data from events
+
+
+async def get_enterprise(session: AsyncSession, enterprise_id: str) -> EnterpriseRef | None:
+    return await session.get(EnterpriseRef, enterprise_id)
+
+
+async def get_agency_flag(session: AsyncSession, agency_id: str) -> AgencyFlag | None:
+    return await session.get(AgencyFlag, agency_id)
+
+
+# ---------------------------------------------------------------- ledger
+
+
+async def get_ledger(session: AsyncSession, policy_id: str, *, for_update: bool = False) -> PolicyLedger | None:
+    if for_update:
+        stmt = (select(PolicyLedger).where(PolicyLedger.policy_id == policy_id).with_for_update()
+                .execution_options(populate_existing=True))
+        return (await session.scalars(stmt)).one_or_none()
+    return await session.get(PolicyLedger, policy_id)
+
+
+async def list_ledgers(session: AsyncSession, principal: Principal, policy_ids: Sequence[str]) -> list[PolicyLedger]:
+    stmt = select(PolicyLedger).where(ledger_scope(principal))
+    if policy_ids:
+        stmt = stmt.where(PolicyLedger.policy_id.in_(policy_ids))
+    return list((await session.scalars(stmt.order_by(PolicyLedger.policy_id).limit(500))).all())
+
+
+def ledger_page_query(principal: Principal, *, enterprise_id: str | None, insurer_id: str | None) -> Select[Any]:
+    stmt = select(PolicyLedger).where(ledger_scope(principal))
+    if enterprise_id:
+        stmt = stmt.where(PolicyLedger.enterprise_id == enterprise_id)
+    if insurer_id:
+        stmt = stmt.where(PolicyLedger.insurer_id == insurer_id)
+    return stmt
+
+
+async def ledger_entries(session: AsyncSession, policy_id: str) -> list[LedgerEntry]:
+    stmt = select(LedgerEntry).where(LedgerEntry.policy_id == policy_id).order_by(LedgerEntry.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def try_reserve(session: AsyncSession, policy_id: str, amount_fen: int, now: datetime) -> bool:
+    """Reserve only if the balance covers it, in one guarded UPDATE: two concurrent reservations can
+    never both pass on the same money (the row is locked by the first and re-read by the second)."""
+    result = await session.execute(
+        update(PolicyLedger)
+        .where(PolicyLedger.policy_id == policy_id, PolicyLedger.status == "ACTIVE",
+               PolicyLedger.budget_fen - PolicyLedger.reserved_fen - PolicyLedger.spent_fen >= amount_fen)
+        .values(reserved_fen=PolicyLedger.reserved_fen + amount_fen, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_reservation(session: AsyncSession, policy_id: str, amount_fen: int, *, to_spent: bool,
+                           now: datetime) -> bool:
+    """Turn a reservation into spend (report filed) or give it back (cancellation)."""
+    values: dict[str, Any] = {"reserved_fen": PolicyLedger.reserved_fen - amount_fen, "updated_at": now}
+    if to_spent:
+        values["spent_fen"] = PolicyLedger.spent_fen + amount_fen
+    result = await session.execute(
+        update(PolicyLedger)
+        .where(PolicyLedger.policy_id == policy_id, PolicyLedger.reserved_fen >= amount_fen)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- availability
+
+
+async def working_hours(session: AsyncSession, expert_id: str) -> list[WorkingHours]:
+    stmt = select(WorkingHours).where(WorkingHours.expert_id == expert_id).order_by(WorkingHours.weekday)
+    return list((await session.scalars(stmt)).all())
+
+
+async def time_off(session: AsyncSession, expert_id: str, start: datetime, end: datetime) -> list[TimeOff]:
+    stmt = select(TimeOff).where(TimeOff.expert_id == expert_id, TimeOff.starts_at < end, TimeOff.ends_at > start)
+    return list((await session.scalars(stmt)).all())
+
+
+async def expert_bookings_between(session: AsyncSession, expert_id: str, start: datetime,
+                                  end: datetime) -> list[Booking]:
+    """The expert's live visits that touch [start, end) (for travel buffers and free slots)."""
+    stmt = select(Booking).where(
+        Booking.expert_id == expert_id, Booking.start < end, Booking.end > start,
+        Booking.status.in_(("REQUESTED", "CONFIRMED", "CHECKED_IN")),
+    ).order_by(Booking.start)
+    return list((await session.scalars(stmt)).all())
+
+
+async def claimed_units(session: AsyncSession, expert_id: str, units: Sequence[datetime]) -> list[datetime]:
+    stmt = select(SlotClaim.unit_start).where(SlotClaim.expert_id == expert_id, SlotClaim.unit_start.in_(units))
+    return list((await session.scalars(stmt)).all())
+
+
+async def release_claims(session: AsyncSession, booking_id: str) -> None:
+    await session.execute(delete(SlotClaim).where(SlotClaim.booking_id == booking_id))
+
+
+# ---------------------------------------------------------------- bookings
+
+
+def bookings_query(principal: Principal, *, ids: Sequence[str] = (), status: str | None = None,
+                   enterprise_id: str | None = None, policy_id: str | None = None,
+                   agency_id: str | None = None, expert_id: str | None = None,
+                   flagged: bool | None = None, policy_ids: Sequence[str] = ()) -> Select[Any]:
+    stmt = select(Booking).where(booking_scope(principal))
+    if ids:
+        stmt = stmt.where(Booking.id.in_(ids))
+    if policy_ids:
+        stmt = stmt.where(Booking.policy_id.in_(policy_ids))
+    for column, value in ((Booking.status, status), (Booking.enterprise_id, enterprise_id),
+                          (Booking.policy_id, policy_id), (Booking.agency_id, agency_id),
+                          (Booking.expert_id, expert_id)):
+        if value:
+            stmt = stmt.where(column == value)
+    if flagged is not None:
+        stmt = stmt.where(Booking.flag.is_not(None) if flagged else Booking.flag.is_(None))
+    return stmt
+
+
+async def get_booking(session: AsyncSession, booking_id: str, *, for_update: bool = False) -> Booking | None:
+    if for_update:
+        stmt = select(Booking).where(Booking.id == booking_id).with_for_update()
+        return (await session.scalars(stmt)).one_or_none()
+    return await session.get(Booking, booking_id)
+
+
+async def future_bookings(session: AsyncSession, *, now: datetime, agency_id: str | None = None,
+                          policy_id: str | None = None) -> list[Booking]:
+    stmt = select(Booking).where(Booking.start > now, Booking.status.in_(("REQUESTED", "CONFIRMED")))
+    if agency_id:
+        stmt = stmt.where(Booking.agency_id == agency_id)
+    if policy_id:
+        stmt = stmt.where(Booking.policy_id == policy_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def reports_of(session: AsyncSession, booking_id: str) -> list[VisitReport]:
+    stmt = select(VisitReport).where(VisitReport.booking_id == booking_id).order_by(VisitReport.id)
+    return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- hazards
+
+
+def hazards_query(principal: Principal, *, ids: Sequence[str] = (), booking_ids: Sequence[str] = (),
+                  status: str | None = None, grade: str | None = None, enterprise_id: str | None = None,
+                  agency_id: str | None = None, policy_id: str | None = None) -> Select[Any]:
+    stmt = select(Hazard).where(hazard_scope(principal))
+    if ids:
+        stmt = stmt.where(Hazard.id.in_(ids))
+    if booking_ids:
+        stmt = stmt.where(Hazard.booking_id.in_(booking_ids))
+    for column, value in ((Hazard.status, status), (Hazard.grade, grade), (Hazard.enterprise_id, enterprise_id),
+                          (Hazard.agency_id, agency_id), (Hazard.policy_id, policy_id)):
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+async def get_hazard(session: AsyncSession, hazard_id: str, *, for_update: bool = False) -> Hazard | None:
+    if for_update:
+        stmt = select(Hazard).where(Hazard.id == hazard_id).with_for_update()
+        return (await session.scalars(stmt)).one_or_none()
+    return await session.get(Hazard, hazard_id)
+
+
+async def hazards_of_booking(session: AsyncSession, booking_id: str) -> list[Hazard]:
+    stmt = select(Hazard).where(Hazard.booking_id == booking_id).order_by(Hazard.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def hazards_past_deadline(session: AsyncSession, today: date) -> list[Hazard]:
+    """Hazards whose deadline (a local date) has passed and that are still open."""
+    stmt = select(Hazard).where(Hazard.deadline < today, Hazard.status == "OPEN").with_for_update(skip_locked=True)
+    return list((await session.scalars(stmt)).all())
+
+
+async def hazard_actions(session: AsyncSession, hazard_id: str) -> list[HazardAction]:
+    stmt = select(HazardAction).where(HazardAction.hazard_id == hazard_id).order_by(HazardAction.id)
+    return list((await session.scalars(stmt)).all())
