@@ -3,8 +3,7 @@ kind of row and level of the query, whatever the length of the list."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -38,16 +37,6 @@ def _grouped(fetch: Callable[[list[str]], Awaitable[list[Row]]], key: str) -> Da
     return DataLoader(load_fn=load)
 
 
-def _each(fetch_one: Callable[[str], Awaitable[list[Row]]]) -> Callable[[list[str]], Awaitable[list[Row]]]:
-    """For a relation the service can only filter one key at a time: the calls run concurrently."""
-
-    async def fetch(keys: Iterable[str]) -> list[Row]:
-        groups = await asyncio.gather(*(fetch_one(k) for k in keys))
-        return [row for group in groups for row in group]
-
-    return fetch
-
-
 class Loaders:
     """The request's loaders; they cache, so the same row is fetched once per request."""
 
@@ -63,19 +52,7 @@ class Loaders:
         self.booking = _by_id(bookings.bookings_by_ids)
         self.hazards_of_booking = _grouped(bookings.hazards_of_bookings, "booking_id")
 
-        async def _policies_of(enterprise_id: str) -> list[Row]:
-            return list((await policy.policies({"enterprise_id": enterprise_id, "limit": 500}))["items"])
-
-        async def _bookings_of(policy_id: str) -> list[Row]:
-            return list((await bookings.bookings({"policy_id": policy_id, "limit": 500}))["items"])
-
-        async def _offerings_of(agency_id: str) -> list[Row]:
-            return list((await providers.page("/v1/offerings", {"agency_id": agency_id, "limit": 500}))["items"])
-
-        async def _experts_of(agency_id: str) -> list[Row]:
-            return list((await providers.page("/v1/experts", {"agency_id": agency_id, "limit": 500}))["items"])
-
-        self.policies_of_enterprise = _grouped(_each(_policies_of), "enterprise_id")
-        self.bookings_of_policy = _grouped(_each(_bookings_of), "policy_id")
-        self.offerings_of_agency = _grouped(_each(_offerings_of), "agency_id")
-        self.experts_of_agency = _grouped(_each(_experts_of), "agency_id")
+        self.policies_of_enterprise = _grouped(policy.policies_of_enterprises, "enterprise_id")
+        self.bookings_of_policy = _grouped(bookings.bookings_of_policies, "policy_id")
+        self.offerings_of_agency = _grouped(providers.offerings_of_agencies, "agency_id")
+        self.experts_of_agency = _grouped(providers.experts_of_agencies, "agency_id")

@@ -3,9 +3,13 @@ error codes)."""
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.accounts.mutations import AccountMutation
 from gateway.accounts.queries import AccountQuery
@@ -15,16 +19,20 @@ from gateway.common import SCALARS
 from gateway.enterprises.mutations import EnterpriseMutation
 from gateway.enterprises.queries import EnterpriseQuery
 from gateway.extensions import CostLimiter, ErrorCodes
-from gateway.metrics.queries import MetricsQuery
+from gateway.metrics.queries import ActionListQuery, MetricsQuery
 from gateway.policies.mutations import PolicyMutation
 from gateway.policies.queries import PolicyQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
 from gateway.settings import GatewaySettings
+from services.kernel.errors import ProblemError
+
+log = logging.getLogger("anze.gateway")
 
 
 @strawberry.type
-class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery):
+class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
+            ActionListQuery):
     pass
 
 
@@ -33,9 +41,20 @@ class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMut
     pass
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Expected failures (a service's problem, a refused query) are logged briefly; others in full."""
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, ProblemError):
+                log.info("graphql error at %s: %s", error.path, error.message)
+            else:
+                log.error("graphql error at %s: %s", error.path, error.message, exc_info=original)
+
+
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     settings = settings or GatewaySettings()
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),

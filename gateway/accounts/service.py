@@ -205,7 +205,7 @@ async def create_account(*, session: AsyncSession, creator: Principal | None, em
                              created_by=creator.sub if creator else None)
 
 
-async def add_account(*, session: AsyncSession, email: str, password: str, role: Role, org_id: str | None,
+async def add_account(*, session: AsyncSession, email: str, password: str, role: Role, org_id: str | None = None,
                       region_code: str | None = None, expert_id: str | None = None,
                       display_name: str | None = None, created_by: str | None = None) -> Account:
     email = normalise_email(email)

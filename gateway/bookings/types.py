@@ -10,7 +10,7 @@ import strawberry
 
 from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
 from gateway.context import Info
-from gateway.errors import ServiceDown
+from services.kernel.errors import Forbidden
 
 if TYPE_CHECKING:
     from gateway.enterprises.types import Enterprise
@@ -82,7 +82,7 @@ class Booking:
 
         row = await info.context.loaders.offering.load(self.offering_id)
         if row is None:
-            raise ServiceDown("providers", "the booking's offering could not be read")
+            raise Forbidden("the booking's offering is not visible to you")
         return Offering.from_api(row)
 
     @strawberry.field(description="The agency that delivers the visit; null when providers does not answer.")
@@ -99,7 +99,7 @@ class Booking:
 
         row = await info.context.loaders.enterprise.load(self.enterprise_id)
         if row is None:
-            raise ServiceDown("policy", "the booking's firm could not be read")
+            raise Forbidden("the booking's firm is not visible to you")
         return Enterprise.from_api(row)
 
     @strawberry.field
@@ -146,12 +146,29 @@ class Hazard:
     location: str | None = None
     closed_at: datetime | None = None
     booking_id: strawberry.Private[str] = ""
+    enterprise_id: strawberry.Private[str] = ""
+    agency_id: strawberry.Private[str] = ""
+
+    @strawberry.field(description="The firm that must rectify; null when the policy service does not answer.")
+    async def enterprise(
+        self, info: Info
+    ) -> Annotated[Enterprise, strawberry.lazy("gateway.enterprises.types")] | None:
+        from gateway.enterprises.types import Enterprise
+
+        row = await info.context.loaders.enterprise.load(self.enterprise_id)
+        return Enterprise.from_api(row) if row else None
+
+    @strawberry.field(description="The agency whose expert found it; null when providers does not answer.")
+    async def agency(self, info: Info) -> Annotated[Agency, strawberry.lazy("gateway.providers.types")] | None:
+        from gateway.providers.types import load_agency
+
+        return await load_agency(info, self.agency_id) if self.agency_id else None
 
     @strawberry.field
     async def booking(self, info: Info) -> Booking:
         row = await info.context.loaders.booking.load(self.booking_id)
         if row is None:
-            raise ServiceDown("bookings", "the hazard's booking could not be read")
+            raise Forbidden("the hazard's booking is not visible to you")
         return Booking.from_api(row)
 
     @classmethod
@@ -161,7 +178,8 @@ class Hazard:
                    status=enum_value(HazardStatus, row.get("status"), HazardStatus.OPEN),
                    deadline=to_date(row["deadline"]), location=row.get("location"),
                    closed_at=to_datetime(row["closed_at"]) if row.get("closed_at") else None,
-                   booking_id=row.get("booking_id") or "")
+                   booking_id=row.get("booking_id") or "", enterprise_id=row.get("enterprise_id") or "",
+                   agency_id=row.get("agency_id") or "")
 
 
 @strawberry.input

@@ -137,11 +137,16 @@ class BoundClient:
 
     async def by_ids(self, path: str, ids: Iterable[str], key: str = "ids",
                      extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows for many ids, in chunks of 500 (what the batch routes accept)."""
+        """Rows for many ids (or rows pointing at many ids), in chunks of 500 keys (what the batch routes
+        accept), following the cursor when the rows of a chunk fill more than one page."""
         unique = list(dict.fromkeys(ids))
         rows: list[dict[str, Any]] = []
         for start in range(0, len(unique), 500):
-            chunk = unique[start:start + 500]
-            body = await self.page(path, {key: chunk, "limit": 500, **(extra or {})})
-            rows.extend(body["items"])
+            params: dict[str, Any] = {key: unique[start:start + 500], "limit": 500, **(extra or {})}
+            while True:
+                body = await self.page(path, params)
+                rows.extend(body["items"])
+                if not body.get("next_cursor"):
+                    break
+                params = {**params, "cursor": body["next_cursor"]}
         return rows

@@ -19,7 +19,8 @@ class EnterpriseMutation:
     async def register_enterprise(self, info: Info, input: EnterpriseInput) -> EnterpriseResult:
         principal = info.context.require(Role.ENTERPRISE, Role.BUREAU)
         body = {"uscc": input.uscc, "name": input.name, "town_code": input.town_code,
-                "village_code": input.village_code, "park_name": input.park_name, "sector": input.sector.value,
+                "village_code": input.village_code, "park_name": input.park_name,
+                "park_code": input.park_code, "sector": input.sector.value,
                 "industry_code": input.industry_code, "employees": input.employees,
                 "annual_revenue_fen": input.annual_revenue_fen, "total_assets_fen": input.total_assets_fen,
                 "high_risk_tags": input.high_risk_tags or [], "principal_name": input.principal_name,

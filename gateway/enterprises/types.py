@@ -83,6 +83,8 @@ class Enterprise:
     annual_revenue_fen: Long | None = None
     principal_name: str | None = None
     contact_phone: str | None = None
+    park_code: str | None = None
+    compulsory: bool = strawberry.field(default=False, description="in an industry where cover is compulsory")
 
     @strawberry.field(description="The firm's policies, newest first.")
     async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("gateway.policies.types")]]:
@@ -101,7 +103,8 @@ class Enterprise:
                    employees=int(row.get("employees") or 0), high_risk_tags=list(row.get("high_risk_tags") or []),
                    risk_color=enum_value(RiskColor, row.get("risk_color")), insured=bool(row.get("insured")),
                    annual_revenue_fen=row.get("annual_revenue_fen"), principal_name=row.get("principal_name"),
-                   contact_phone=row.get("contact_phone"))
+                   contact_phone=row.get("contact_phone"), park_code=row.get("park_code"),
+                   compulsory=bool(row.get("compulsory")))
 
 
 @strawberry.input
@@ -128,6 +131,7 @@ class EnterpriseInput:
     contact_phone: str
     village_code: str | None = None
     park_name: str | None = None
+    park_code: str | None = None
     total_assets_fen: Long | None = None
     high_risk_tags: list[str] | None = None
 

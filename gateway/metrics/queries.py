@@ -7,8 +7,10 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.bookings.types import Hazard
 from gateway.context import Info
-from gateway.metrics import service
+from gateway.enterprises.types import Enterprise
+from gateway.metrics import lists, service
 from gateway.metrics.types import CoverageDimension, CoveragePoint, CoverageReport, PreventionMetrics
 
 
@@ -33,3 +35,21 @@ class MetricsQuery:
                                  to: date | None = None) -> PreventionMetrics:
         return await service.prevention(info.context, region_code=region_code,
                                         insurer_id=str(insurer_id) if insurer_id else None, start=from_, end=to)
+
+
+@strawberry.type
+class ActionListQuery:
+    @strawberry.field(description="Uninsured firms in a compulsory industry or with a high-risk tag (bureau).")
+    async def uninsured_at_risk(self, info: Info, region_code: str | None = None) -> lists.UninsuredAtRisk:
+        scan = await lists.uninsured_at_risk(info.context, region_code)
+        return lists.UninsuredAtRisk(enterprises=[Enterprise.from_api(r) for r in scan.rows],
+                                     truncated=scan.truncated)
+
+    @strawberry.field(description="Major hazards past their deadline and not closed, oldest deadline first.")
+    async def overdue_major_hazards(self, info: Info, region_code: str | None = None) -> list[Hazard]:
+        return lists.hazards(await lists.overdue_major_hazards(info.context, region_code))
+
+    @strawberry.field(description="Agencies by hazard-closure rate (best first, or worst first); agencies "
+                      "that found nothing come last.")
+    async def agency_performance(self, info: Info, worst_first: bool = False) -> list[lists.AgencyPerformance]:
+        return await lists.agency_performance(info.context, worst_first)

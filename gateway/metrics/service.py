@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway.common import to_date, to_datetime
 from gateway.context import Context
 from gateway.errors import ServiceDown
 from gateway.metrics.types import CoverageDimension, CoveragePoint, CoverageReport, CoverageRow, PreventionMetrics
@@ -53,9 +54,11 @@ async def coverage(ctx: Context, *, region_code: str, as_of: date | None,
                               generated_at=utcnow())
     rows = [CoverageRow.from_api(r) for r in body.get("rows") or []]
     total = CoverageRow.from_api(body["total"]) if body.get("total") else _sum(region_code, rows)
-    return CoverageReport(region_code=body.get("region_code") or region_code, as_of=as_of, group_by=group_by,
+    generated = body.get("generated_at")
+    return CoverageReport(region_code=body.get("region_code") or region_code,
+                          as_of=to_date(body["as_of"]) if body.get("as_of") else as_of, group_by=group_by,
                           total=total, rows=rows, partial=bool(body.get("partial", False)),
-                          generated_at=utcnow())
+                          generated_at=to_datetime(generated) if generated else utcnow())
 
 
 def _sum(key: str, rows: list[CoverageRow]) -> CoverageRow:

@@ -10,7 +10,7 @@ import strawberry
 
 from gateway.common import Long, OperationError, enum_value, maybe_date, to_date
 from gateway.context import Info
-from gateway.errors import ServiceDown
+from services.kernel.errors import Forbidden
 
 if TYPE_CHECKING:
     from gateway.bookings.types import Booking
@@ -136,7 +136,7 @@ class Policy:
 
         row = await info.context.loaders.enterprise.load(self.enterprise_id)
         if row is None:
-            raise ServiceDown("policy", "the policy's firm could not be read")
+            raise Forbidden("the policy's firm is not visible to you")
         return Enterprise.from_api(row)
 
     @strawberry.field
@@ -147,7 +147,7 @@ class Policy:
     async def product(self, info: Info) -> Product:
         row = await info.context.loaders.product.load(self.product_id)
         if row is None:
-            raise ServiceDown("policy", "the policy's product could not be read")
+            raise Forbidden("the policy's product is not visible to you")
         return Product.from_api(row)
 
     @strawberry.field(description="Spent from the prevention budget (the bookings service's ledger); null "

@@ -9,7 +9,7 @@ import strawberry
 
 from gateway.common import Long, OperationError, enum_value
 from gateway.context import Info
-from gateway.errors import ServiceDown
+from services.kernel.errors import Forbidden
 
 
 @strawberry.enum
@@ -63,8 +63,10 @@ class Agency:
         rows = await info.context.loaders.offerings_of_agency.load(str(self.id))
         return [Offering.from_api(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The agency's experts; empty for a caller who is not logged in.")
     async def experts(self, info: Info) -> list[Expert]:
+        if info.context.principal is None:
+            return []
         rows = await info.context.loaders.experts_of_agency.load(str(self.id))
         return [Expert.from_api(row) for row in rows]
 
@@ -83,7 +85,7 @@ class Agency:
 async def load_agency(info: Info, agency_id: str) -> Agency:
     row = await info.context.loaders.agency.load(agency_id)
     if row is None:
-        raise ServiceDown("providers", "the agency could not be read")
+        raise Forbidden("the agency is not visible to you")
     return Agency.from_api(row)
 
 
