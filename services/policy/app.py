@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
-from services.policy import api, api_policies, service
+from services.policy import api, api_life, api_policies, consumers, lifecycle, service
 from services.policy.models import Inbox, Outbox
 from services.policy.settings import PolicySettings
 
@@ -28,15 +28,22 @@ async def _ensure_regions(runtime: ServiceRuntime) -> None:
         log.info("regions not seeded yet (%s); retrying later", type(exc).__name__)
 
 
+async def _expire(runtime: ServiceRuntime) -> None:
+    await lifecycle.expire_due(runtime.database)
+
+
 def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or PolicySettings()
     runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
     runtime.jobs.append(ScheduledJob("seed-regions", every_seconds=300, run=_ensure_regions))
+    runtime.jobs.append(ScheduledJob("expire-policies", every_seconds=settings.expiry_job_seconds,
+                                     run=_expire))
+    runtime.consume(consumers.HANDLERS)
     app = build_service_app(
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
                     "payments, prevention budgets, claims and coverage aggregates.",
-        routers=[api.router, api_policies.router])
+        routers=[api.router, api_policies.router, api_life.router])
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

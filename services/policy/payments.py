@@ -11,7 +11,7 @@ from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemError
 from services.kernel.ids import new_id
 from services.policy import policies, repository
-from services.policy.models import Payment, Policy
+from services.policy.models import Payment, Policy, Refund
 from services.policy.schemas import PaymentOut
 
 ONLINE_METHODS = {"CARD": "card", "ALIPAY": "alipay", "WECHAT_PAY": "wechat_pay"}
@@ -129,3 +129,74 @@ async def confirm_offline(session: AsyncSession, *, principal: Principal, paymen
     await succeed(session, payment, actor=policies.actor_of(principal),
                   reason=f"bank transfer {bank_reference} confirmed", policy=policy)
     return payment
+
+
+# ---------------------------------------------------------------- abandoning and refunding
+
+
+async def abandon_pending(session: AsyncSession, policy: Policy, *, stripe: Any, why: str) -> None:
+    pending = await repository.open_payment(session, policy.id)
+    if pending is None:
+        return
+    pending.status, pending.failure_message, pending.updated_at = "FAILED", why, utcnow()
+    if pending.stripe_payment_intent_id and stripe is not None:
+        await stripe.cancel_intent(pending)
+
+
+def apply_refund(payment: Payment, refund: Refund) -> None:
+    """A refund's money went back: the payment shows how much and whether all of it."""
+    if refund.status == "SUCCEEDED":
+        return
+    refund.status, refund.updated_at = "SUCCEEDED", utcnow()
+    payment.refunded_fen += refund.amount_fen
+    payment.status = "REFUNDED" if payment.refunded_fen >= payment.amount_fen else "PARTIALLY_REFUNDED"
+    payment.updated_at = utcnow()
+
+
+async def refund_premium(session: AsyncSession, policy: Policy, amount_fen: int, *, reason: str, stripe: Any,
+                         key: str) -> list[Refund]:
+    """Give ``amount_fen`` back from the policy's succeeded payments (latest first). Stripe payments are
+    refunded through Stripe (deterministic idempotency key); a bank transfer is refunded by the insurer, who
+    confirms it like a payment."""
+    left, made = amount_fen, []
+    for payment in await repository.refundable_payments(session, policy.id):
+        if left <= 0:
+            break
+        available = payment.amount_fen - payment.refunded_fen - await repository.pending_refund_sum(session,
+                                                                                                    payment.id)
+        part = min(left, available)
+        if part <= 0:
+            continue
+        now = utcnow()
+        refund = Refund(id=new_id("rfd"), payment_id=payment.id, amount_fen=part, status="PENDING", reason=reason,
+                        idempotency_key=f"{key}:{payment.id}", created_at=now, updated_at=now)
+        session.add(refund)
+        if payment.stripe_payment_intent_id:
+            if stripe is None:
+                raise PaymentMethodUnavailable("this payment was made through Stripe, which is not configured here; "
+                                               "its refund cannot be sent")
+            if await stripe.refund(payment, refund) == "succeeded":
+                apply_refund(payment, refund)
+        made.append(refund)
+        left -= part
+    await session.flush()
+    return made
+
+
+async def confirm_refund_offline(session: AsyncSession, *, principal: Principal, refund_id: str,
+                                 bank_reference: str) -> Refund:
+    refund = await repository.get_refund(session, refund_id)
+    if refund is None:
+        raise NotFound(f"no refund {refund_id}")
+    payment = await repository.get_payment(session, refund.payment_id, lock=True)
+    assert payment is not None
+    if principal.role is not Role.ADMIN and principal.org != payment.insurer_id:
+        raise Forbidden("only the insurer that received the payment sends its refund")
+    if payment.method != "BANK_TRANSFER":
+        raise InvalidState("a refund of a Stripe payment is confirmed by Stripe, not by hand")
+    if refund.status != "PENDING":
+        raise InvalidState(f"the refund is {refund.status}; only a PENDING refund can be confirmed")
+    apply_refund(payment, refund)
+    payment.bank_reference = f"{payment.bank_reference or ''} / refund {bank_reference}".strip(" /")
+    await session.flush()
+    return refund

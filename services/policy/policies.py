@@ -110,7 +110,7 @@ def check_cover_terms(enterprise: Enterprise, product: Product, *, headcount: in
 async def request_quote(session: AsyncSession, *, principal: Principal, enterprise_id: str, product_id: str,
                         headcount: int, limit_per_person_fen: int, start_date: date,
                         predecessor_id: str | None = None, on: date | None = None,
-                        quote_valid_days: int = 30) -> Quote:
+                        quote_valid_days: int = 30, renewal: bool = False) -> Quote:
     """Price cover for a firm. ``on`` is the day the quote is made (today; the demo seed backdates)."""
     on = on or today()
     enterprise = await repository.get_enterprise(session, enterprise_id)
@@ -126,7 +126,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
     check_cover_terms(enterprise, product, headcount=headcount, limit_per_person_fen=limit_per_person_fen)
     if start_date < on:
         raise ValidationProblem("cover cannot start in the past", field="start_date")
-    if start_date > on + timedelta(days=MAX_START_AHEAD_DAYS):
+    if start_date > on + timedelta(days=MAX_START_AHEAD_DAYS) and not renewal:
         raise ValidationProblem(f"cover may start at most {MAX_START_AHEAD_DAYS} days ahead", field="start_date")
     if enterprise.operating_status != "OPERATING":
         raise InvalidState(f"the firm is {enterprise.operating_status} and cannot take out cover")

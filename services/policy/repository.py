@@ -12,6 +12,7 @@ from sqlalchemy.sql import ColumnElement
 
 from services.kernel.auth import Principal, Role
 from services.policy.models import (
+    BookingRecord,
     Claim,
     Counter,
     Enterprise,
@@ -23,6 +24,7 @@ from services.policy.models import (
     PolicyChange,
     Product,
     Quote,
+    Refund,
     Region,
 )
 from services.policy.regions import RegionSeed
@@ -330,3 +332,80 @@ async def hazard_record(session: AsyncSession, enterprise_id: str) -> tuple[int,
                                         func.coalesce(func.sum(flag_overdue), 0))
                                  .where(HazardRecord.enterprise_id == enterprise_id))).one()
     return int(row[0]), int(row[1])
+
+
+async def open_insurer_funded_bookings(session: AsyncSession, policy_id: str) -> int:
+    return int(await session.scalar(select(func.count()).select_from(BookingRecord).where(
+        BookingRecord.policy_id == policy_id, BookingRecord.funding == "INSURER",
+        BookingRecord.status.in_(OPEN_BOOKING_STATUSES))) or 0)
+
+
+OPEN_BOOKING_STATUSES = ("REQUESTED", "CONFIRMED", "CHECKED_IN")
+
+
+async def successor_of(session: AsyncSession, policy_id: str) -> Policy | None:
+    return await session.scalar(select(Policy).where(Policy.predecessor_id == policy_id,
+                                                     Policy.status != "CANCELLED").limit(1))
+
+
+async def policies_ended_before(session: AsyncSession, on: date, batch: int) -> list[Policy]:
+    stmt = (select(Policy).where(Policy.status == "ACTIVE", Policy.end_date < on)
+            .order_by(Policy.end_date, Policy.id).limit(batch))
+    if session.bind is not None and session.bind.dialect.name != "sqlite":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await session.scalars(stmt)).all())
+
+
+async def refundable_payments(session: AsyncSession, policy_id: str) -> list[Payment]:
+    """Succeeded payments of a policy with money left to refund, the latest first."""
+    return list((await session.scalars(select(Payment).where(
+        Payment.policy_id == policy_id, Payment.status.in_(("SUCCEEDED", "PARTIALLY_REFUNDED")),
+        Payment.amount_fen > Payment.refunded_fen).order_by(Payment.created_at.desc()))).all())
+
+
+async def refunds_of(session: AsyncSession, payment_ids: Sequence[str]) -> list[Refund]:
+    if not payment_ids:
+        return []
+    return list((await session.scalars(select(Refund).where(Refund.payment_id.in_(list(payment_ids)))
+                                       .order_by(Refund.created_at))).all())
+
+
+async def get_refund(session: AsyncSession, refund_id: str) -> Refund | None:
+    return await session.get(Refund, refund_id)
+
+
+async def get_refund_by_stripe_id(session: AsyncSession, stripe_refund_id: str) -> Refund | None:
+    return await session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund_id))
+
+
+async def pending_refund_sum(session: AsyncSession, payment_id: str) -> int:
+    return int(await session.scalar(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.payment_id == payment_id, Refund.status == "PENDING")) or 0)
+
+
+async def get_claim(session: AsyncSession, claim_id: str) -> Claim | None:
+    return await session.get(Claim, claim_id)
+
+
+def claim_query(principal: Principal, *, policy_id: str | None, status: str | None) -> Select[Any]:
+    stmt = select(Claim)
+    if principal.role is Role.ENTERPRISE:
+        stmt = stmt.where(Claim.enterprise_id == (principal.org or ""))
+    elif principal.role is Role.INSURER:
+        stmt = stmt.where(Claim.insurer_id == (principal.org or ""))
+    elif principal.role is Role.BUREAU:
+        stmt = stmt.where(Claim.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.town_code.startswith(principal.region or "\x00"))))
+    if policy_id:
+        stmt = stmt.where(Claim.policy_id == policy_id)
+    if status:
+        stmt = stmt.where(Claim.status == status)
+    return stmt
+
+
+async def get_booking_record(session: AsyncSession, booking_id: str) -> BookingRecord | None:
+    return await session.get(BookingRecord, booking_id)
+
+
+async def get_hazard_record(session: AsyncSession, hazard_id: str) -> HazardRecord | None:
+    return await session.get(HazardRecord, hazard_id)

@@ -265,3 +265,60 @@ class CoveragePoint(BaseModel):
     enterprises: int
     insured: int
     rate: float
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    reason_code: Literal["CLOSED", "STOPPED_OPERATING", "SWITCHED_INSURER", "DUPLICATE", "OTHER"] = "OTHER"
+
+
+class EndorseIn(BaseModel):
+    headcount: int
+    effective_date: date
+
+
+class RefundOut(Orm):
+    id: str
+    payment_id: str
+    amount_fen: int
+    status: str
+    reason: str
+    created_at: datetime
+
+
+class ClaimIn(BaseModel):
+    accident_date: date
+    accident_type: Literal["INJURY", "DEATH", "THIRD_PARTY", "RESCUE", "OTHER"]
+    injured: int = Field(ge=0, le=10_000)
+    dead: int = Field(ge=0, le=10_000)
+    description: str = Field(min_length=1, max_length=4000)
+    claimed_fen: int = Field(0, ge=0)
+
+
+class AssessIn(BaseModel):
+    assessed_fen: int = Field(ge=0)
+    note: str | None = Field(None, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["PAY", "DENY"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class ClaimOut(Orm):
+    id: str
+    number: str
+    policy_id: str
+    enterprise_id: str
+    insurer_id: str
+    status: str
+    accident_date: date
+    accident_type: str
+    injured: int
+    dead: int
+    description: str
+    claimed_fen: int
+    assessed_fen: int | None
+    paid_fen: int | None
+    decision_note: str | None
+    created_at: datetime

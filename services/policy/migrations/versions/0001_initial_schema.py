@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:54:54.388649
+Create Date: 2026-11-28 19:01:27.318327
 """
 from collections.abc import Sequence
 
