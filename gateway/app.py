@@ -7,6 +7,7 @@ import functools
 from datetime import timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from gateway.accounts.models import Inbox, Outbox
@@ -35,7 +36,9 @@ class Gateway:
                                   lifetime=timedelta(minutes=settings.token_minutes))
         self.account_policy = AccountPolicy(max_failures=settings.login_max_failures,
                                             lock=timedelta(minutes=settings.login_lock_minutes),
-                                            refresh_lifetime=timedelta(days=settings.refresh_days))
+                                            refresh_lifetime=timedelta(days=settings.refresh_days),
+                                            hasher=PasswordHasher(time_cost=settings.argon2_time_cost,
+                                                                  memory_cost=settings.argon2_memory_kib))
         self.endpoints: dict[str, ServiceEndpoint] = {}
         for part, url in (("policy", settings.policy_url), ("providers", settings.providers_url),
                           ("bookings", settings.bookings_url)):

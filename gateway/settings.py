@@ -24,6 +24,8 @@ class GatewaySettings(PartSettings):
     token_minutes: int = Field(30, description="lifetime of an access token")
     refresh_days: int = Field(14, description="lifetime of a refresh token")
 
+    argon2_time_cost: int = Field(3, description="argon2id passes (RFC 9106 low-memory profile: 3)")
+    argon2_memory_kib: int = Field(65536, description="argon2id memory in KiB (64 MiB)")
     login_max_failures: int = Field(5, description="failed logins per account before a lock-out")
     login_lock_minutes: int = Field(15, description="how long a lock-out lasts")
 

@@ -55,7 +55,7 @@ class AccountMutation:
         principal = info.context.require()
         async with info.context.gateway.database.transaction() as session:
             account = await service.change_password(session=session, principal=principal, current=current_password,
-                                                    new=new_password)
+                                                    new=new_password, hasher=info.context.gateway.account_policy.hasher)
         return User.from_account(account)
 
     @strawberry.mutation(description="A firm (role ENTERPRISE) or an agency applicant (role AGENCY) signs "
@@ -65,7 +65,7 @@ class AccountMutation:
         gw = info.context.gateway
         async with gw.database.transaction() as session:
             await service.create_account(session=session, creator=None, email=email, password=password,
-                                         role=TokenRole(role.value.lower()))
+                                         role=TokenRole(role.value.lower()), hasher=gw.account_policy.hasher)
             tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
                                          email=email, password=password)
         return _payload(tokens)
@@ -79,5 +79,6 @@ class AccountMutation:
             account = await service.create_account(
                 session=session, creator=principal, email=input.email, password=input.password,
                 role=TokenRole(input.role.value.lower()), org_id=input.org_id, region_code=input.region_code,
-                expert_id=input.expert_id, display_name=input.display_name)
+                expert_id=input.expert_id, display_name=input.display_name,
+                hasher=info.context.gateway.account_policy.hasher)
         return User.from_account(account)

@@ -20,7 +20,7 @@ from services.kernel.db import utcnow
 from services.kernel.errors import Conflict, Forbidden, ProblemError, Unauthenticated, ValidationProblem
 from services.kernel.ids import new_id
 
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, 64 MiB)
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
 MIN_PASSWORD = 10
 
@@ -34,6 +34,7 @@ class AccountPolicy:
     max_failures: int
     lock: timedelta
     refresh_lifetime: timedelta
+    hasher: PasswordHasher = _HASHER
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,14 @@ def check_password_strength(password: str, field: str = "password") -> None:
         raise ValidationProblem("a password has at most 200 characters", field=field)
 
 
-async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_HASHER.hash, password)
+async def hash_password(password: str, hasher: PasswordHasher = _HASHER) -> str:
+    return await asyncio.to_thread(hasher.hash, password)
 
 
-async def _verify(password_hash: str, password: str) -> bool:
+async def _verify(password_hash: str, password: str, hasher: PasswordHasher = _HASHER) -> bool:
     def run() -> bool:
         try:
-            return _HASHER.verify(password_hash, password)
+            return hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -106,7 +107,7 @@ async def login(*, session: AsyncSession, signer: TokenSigner, policy: AccountPo
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         raise RateLimited(f"too many failed logins for this address; try again in {minutes} minutes")
     account = await repository.by_email(session, email)
-    ok = await _verify(account.password_hash if account else _DUMMY_HASH, password)
+    ok = await _verify(account.password_hash if account else _DUMMY_HASH, password, policy.hasher)
     if not ok or account is None or not account.active:
         await _record_failure(session, policy, email, throttle, now)
         raise Unauthenticated("wrong e-mail address or password")
@@ -155,14 +156,15 @@ async def logout(*, session: AsyncSession, principal: Principal, refresh_token: 
     await session.flush()
 
 
-async def change_password(*, session: AsyncSession, principal: Principal, current: str, new: str) -> Account:
+async def change_password(*, session: AsyncSession, principal: Principal, current: str, new: str,
+                          hasher: PasswordHasher = _HASHER) -> Account:
     account = await repository.by_id(session, principal.sub)
     if account is None:
         raise Unauthenticated("this account no longer exists")
-    if not await _verify(account.password_hash, current):
+    if not await _verify(account.password_hash, current, hasher):
         raise Forbidden("the current password is wrong", field="currentPassword")
     check_password_strength(new, "newPassword")
-    account.password_hash = await hash_password(new)
+    account.password_hash = await hash_password(new, hasher)
     account.password_changed_at = utcnow()
     await repository.revoke_refresh_tokens(session, account.id, utcnow())
     await session.flush()
@@ -181,7 +183,8 @@ CREATABLE: dict[Role, set[Role]] = {
 
 async def create_account(*, session: AsyncSession, creator: Principal | None, email: str, password: str,
                          role: Role, org_id: str | None = None, region_code: str | None = None,
-                         expert_id: str | None = None, display_name: str | None = None) -> Account:
+                         expert_id: str | None = None, display_name: str | None = None,
+                         hasher: PasswordHasher = _HASHER) -> Account:
     """An account made by someone entitled to, bound to what that someone may hand out."""
     if creator is None:
         if role not in (Role.ENTERPRISE, Role.AGENCY):
@@ -202,18 +205,19 @@ async def create_account(*, session: AsyncSession, creator: Principal | None, em
             raise ValidationProblem("an expert account needs its expert id", field="expertId")
     return await add_account(session=session, email=email, password=password, role=role, org_id=org_id,
                              region_code=region_code, expert_id=expert_id, display_name=display_name,
-                             created_by=creator.sub if creator else None)
+                             created_by=creator.sub if creator else None, hasher=hasher)
 
 
 async def add_account(*, session: AsyncSession, email: str, password: str, role: Role, org_id: str | None = None,
                       region_code: str | None = None, expert_id: str | None = None,
-                      display_name: str | None = None, created_by: str | None = None) -> Account:
+                      display_name: str | None = None, created_by: str | None = None,
+                      hasher: PasswordHasher = _HASHER) -> Account:
     email = normalise_email(email)
     check_password_strength(password)
     if await repository.by_email(session, email) is not None:
         raise Conflict("an account with this e-mail address exists", field="email")
     now = utcnow()
-    account = Account(id=new_id("usr"), email=email, password_hash=await hash_password(password),
+    account = Account(id=new_id("usr"), email=email, password_hash=await hash_password(password, hasher),
                       role=role.value, org_id=org_id, region_code=region_code, expert_id=expert_id,
                       display_name=display_name, active=True, created_by=created_by, created_at=now,
                       password_changed_at=now)

@@ -37,7 +37,8 @@ class GatewayUnderTest:
                       expert: str | None = None) -> None:
         async with self.app.state.gateway.database.transaction() as session:
             await accounts.add_account(session=session, email=email, password=PASSWORD, role=role, org_id=org,
-                                       region_code=region, expert_id=expert)
+                                       region_code=region, expert_id=expert,
+                                       hasher=self.app.state.gateway.account_policy.hasher)
 
     async def login(self, email: str, password: str = PASSWORD) -> str:
         data = await self.gql("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { "
@@ -49,7 +50,8 @@ class GatewayUnderTest:
 
 def gateway_settings(keys: testing.TestKeys, tmp_path, db_url: str, **extra: Any) -> GatewaySettings:
     values: dict[str, Any] = {"policy_url": NOWHERE, "providers_url": NOWHERE, "bookings_url": NOWHERE,
-                              "breaker_reset_seconds": 0.5}
+                              "breaker_reset_seconds": 0.5,
+                              "argon2_time_cost": 1, "argon2_memory_kib": 8192}
     values.update(extra)
     return GatewaySettings(database_url=db_url, kernel=keys.kernel_settings(tmp_path),
                            jwt_private_key=keys.private_pem.decode(), **values)
