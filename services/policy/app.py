@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
-from services.policy import api, api_life, api_policies, consumers, lifecycle, service
+from services.policy import api, api_life, api_policies, api_stripe, consumers, lifecycle, service
 from services.policy.models import Inbox, Outbox
 from services.policy.settings import PolicySettings
 
@@ -39,11 +39,15 @@ def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = N
     runtime.jobs.append(ScheduledJob("expire-policies", every_seconds=settings.expiry_job_seconds,
                                      run=_expire))
     runtime.consume(consumers.HANDLERS)
+    if settings.stripe_secret_key is not None:
+        from services.policy.stripe_payments import StripeGateway
+
+        runtime.state["stripe"] = StripeGateway(settings)
     app = build_service_app(
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
                     "payments, prevention budgets, claims and coverage aggregates.",
-        routers=[api.router, api_policies.router, api_life.router])
+        routers=[api.router, api_policies.router, api_life.router, api_stripe.router])
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from services.kernel.auth import Principal, Role
+from services.kernel.db import utcnow
 from services.policy.models import (
     BookingRecord,
     Claim,
@@ -26,6 +27,7 @@ from services.policy.models import (
     Quote,
     Refund,
     Region,
+    StripeEvent,
 )
 from services.policy.regions import RegionSeed
 
@@ -409,3 +411,20 @@ async def get_booking_record(session: AsyncSession, booking_id: str) -> BookingR
 
 async def get_hazard_record(session: AsyncSession, hazard_id: str) -> HazardRecord | None:
     return await session.get(HazardRecord, hazard_id)
+
+
+async def store_stripe_event(session: AsyncSession, *, event_id: str, type_: str, created: int,
+                             payload: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on the event id: True only for the first delivery."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    stmt = dialect_insert(StripeEvent).values(id=event_id, type=type_, created=created, payload=payload,
+                                              received_at=utcnow()).on_conflict_do_nothing(index_elements=["id"])
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_stripe_event_applied(session: AsyncSession, event_id: str) -> None:
+    await session.execute(update(StripeEvent).where(StripeEvent.id == event_id).values(applied_at=utcnow()))

@@ -3,8 +3,11 @@ create insurers, products and firms through its HTTP API."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,12 +89,17 @@ def module_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(module_backend: str, keys: testing.TestKeys, tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("policy")
-    async with testing.database_url(module_backend, tmp, "policy") as url:
-        settings = PolicySettings(database_url=url, kernel=keys.kernel_settings(tmp))
-        app = create_app(settings)
+@contextlib.asynccontextmanager
+async def running_world(backend: str, keys: testing.TestKeys, tmp: Path, **settings: Any) -> AsyncIterator[World]:
+    """A migrated policy service on a fresh database of ``backend``, running with its lifespan."""
+    async with testing.database_url(backend, tmp, "policy") as url:
+        app = create_app(PolicySettings(database_url=url, kernel=keys.kernel_settings(tmp), **settings))
         await testing.migrate_app(app, MIGRATIONS)
         async with testing.running(app) as client:
             yield World(client=client, keys=keys, app=app, admin=keys.headers(Role.ADMIN))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(module_backend: str, keys: testing.TestKeys, tmp_path_factory: pytest.TempPathFactory):
+    async with running_world(module_backend, keys, tmp_path_factory.mktemp("policy")) as w:
+        yield w

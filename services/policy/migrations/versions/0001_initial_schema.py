@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:01:27.318327
+Create Date: 2026-11-28 19:06:05.867784
 """
 from collections.abc import Sequence
 
