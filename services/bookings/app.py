@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.bookings import api, api_records, consumers, hazards
 from services.bookings.context import BookingContext
 from services.bookings.models import Inbox, Outbox
 from services.bookings.settings import BookingsSettings
 from services.bookings.storage import LocalStorage
+from services.kernel.errors import InvalidState, problem_response
 from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,8 +35,15 @@ def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None =
             rt.relay.notify()
 
     runtime.jobs.append(ScheduledJob(name="hazards-overdue", every_seconds=settings.overdue_job_seconds, run=overdue))
-    return build_service_app(
+    app = build_service_app(
         runtime=runtime, title="Anze bookings service",
         description="Service plans, the prevention-fee ledger, expert availability, bookings, visits and service "
                     "records, hazards and their rectification loop, the service archive.",
         routers=[api.router, api_records.router])
+
+    @app.exception_handler(StaleDataError)
+    async def _changed_meanwhile(_: Request, exc: StaleDataError) -> JSONResponse:
+        return problem_response(InvalidState("the record was changed by someone else at the same moment; "
+                                             "reload it and try again").to_problem())
+
+    return app

@@ -176,6 +176,9 @@ class SlotClaim(Base):
 
 
 class Booking(Base):
+    """A visit. ``version`` makes every UPDATE a compare-and-set, so two concurrent changes of the same
+    booking (two cancellations...) cannot both apply, even on SQLite where FOR UPDATE is ignored."""
+
     __tablename__ = "bookings"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -208,6 +211,9 @@ class Booking(Base):
     follow_up_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class VisitReport(Base):
@@ -249,6 +255,9 @@ class Hazard(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class HazardAction(Base):

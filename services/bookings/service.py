@@ -93,9 +93,10 @@ async def expert_is_free(ctx: BookingContext, session: AsyncSession, *, expert_i
     if not availability.within_hours(ctx.calendar, start, end, await _hours(session, expert_id)):
         return "hours"
     busy = await _busy(session, expert_id, start - buffer, end + buffer, exclude)
-    if availability.conflicts(start, end, town_code, busy, buffer) is not None:
-        return "taken"
-    return None
+    clash = availability.conflicts(start, end, town_code, busy, buffer)
+    if clash is None:
+        return None
+    return "taken" if clash.is_visit else "hours"
 
 
 async def claim(ctx: BookingContext, session: AsyncSession, booking: Booking) -> None:

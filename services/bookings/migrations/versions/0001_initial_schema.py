@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:55:51.540884
+Create Date: 2026-11-28 19:04:49.168520
 """
 from collections.abc import Sequence
 
@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('follow_up_note', sa.Text(), nullable=True),
     sa.Column('created_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
     sa.UniqueConstraint('number', name=op.f('uq_bookings_number'))
     )
@@ -138,6 +139,7 @@ def upgrade() -> None:
     sa.Column('created_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazards'))
     )
     with op.batch_alter_table('hazards', schema=None) as batch_op:
