@@ -11,7 +11,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_service_app
-from services.policy import api, api_life, api_policies, api_stripe, consumers, lifecycle, service
+from services.policy import (
+    api,
+    api_import,
+    api_life,
+    api_policies,
+    api_stripe,
+    consumers,
+    lifecycle,
+    service,
+)
 from services.policy.models import Inbox, Outbox
 from services.policy.settings import PolicySettings
 
@@ -47,7 +56,7 @@ def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = N
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
                     "payments, prevention budgets, claims and coverage aggregates.",
-        routers=[api.router, api_policies.router, api_life.router, api_stripe.router])
+        routers=[api.router, api_policies.router, api_life.router, api_stripe.router, api_import.router])
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -428,3 +428,7 @@ async def store_stripe_event(session: AsyncSession, *, event_id: str, type_: str
 
 async def mark_stripe_event_applied(session: AsyncSession, event_id: str) -> None:
     await session.execute(update(StripeEvent).where(StripeEvent.id == event_id).values(applied_at=utcnow()))
+
+
+async def all_regions(session: AsyncSession) -> list[Region]:
+    return list((await session.scalars(select(Region))).all())

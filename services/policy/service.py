@@ -203,3 +203,31 @@ def product_out(p: Product) -> ProductOut:
                       limit_options_fen=list(p.limit_options_fen), base_rates_ppm=dict(p.base_rates_ppm),
                       min_premium_fen=p.min_premium_fen, prevention_share=p.prevention_share_bp / 10_000,
                       commission_rate=p.commission_bp / 10_000, active=p.active)
+
+
+# ---------------------------------------------------------------- bulk registration (the registry import)
+
+
+def same_firm(e: Enterprise, data: EnterpriseIn) -> bool:
+    """Whether a registered firm already holds exactly what an import row says."""
+    fields = data.model_dump(exclude={"uscc", "high_risk_tags"})
+    return all(getattr(e, k) == v for k, v in fields.items()) and sorted(e.high_risk_tags or []) == sorted(
+        data.high_risk_tags)
+
+
+async def register_many(session: AsyncSession, rows: list[EnterpriseIn]) -> list[Enterprise]:
+    """Register already validated firms (new codes, known regions) in one flush, an event each."""
+    now = utcnow()
+    firms = []
+    for data in rows:
+        e = Enterprise(id=new_id("ent"), uscc=data.uscc, high_risk_tags=sorted(set(data.high_risk_tags)),
+                       demo=False, blacklisted=False, operating_status="OPERATING", created_at=now, updated_at=now,
+                       **data.model_dump(exclude={"uscc", "high_risk_tags"}))
+        _derive(e)
+        firms.append(e)
+    session.add_all(firms)
+    session.add_all([EnterpriseTag(enterprise_id=e.id, tag=t) for e in firms for t in e.high_risk_tags])
+    for e in firms:
+        events.publish(session, events.ENTERPRISE_REGISTERED, events.enterprise_payload(e))
+    await session.flush()
+    return firms
