@@ -136,3 +136,29 @@ class Gateway:
             log.error("the gateway refused a web query: %s", result.errors)
             raise GatewayError("; ".join(str(e.get("message")) for e in result.errors))
         return result
+
+
+@dataclass
+class Download:
+    body: bytes
+    media_type: str
+    disposition: str
+
+
+async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token: str | None) -> Download:
+    """A report file from the gateway (``/reports/...``), fetched with the user's token."""
+    try:
+        response = await gateway.client.request("GET", path, token=token,
+                                                params={k: v for k, v in params.items() if v not in (None, "")})
+    except ProblemError as exc:
+        raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
+    if response.status_code == 401:
+        raise NotAuthenticated()
+    if response.status_code == 403:
+        raise AccessDenied()
+    if response.status_code >= 500:
+        raise GatewayUnavailable(f"the report answered {response.status_code}", ("gateway",))
+    if response.status_code >= 400:
+        raise GatewayError(f"the report {path} answered {response.status_code}: {response.text[:200]}")
+    return Download(body=response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
+                    disposition=response.headers.get("content-disposition", "attachment"))

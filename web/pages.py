@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from web.gateway import (
     GraphQLResult,
     NotAuthenticated,
     OperationError,
+    operation_error,
 )
 from web.session import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, CsrfRefused, Sessions, SessionUser
 
@@ -44,8 +46,9 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
     "EXPERT": [("/expert", "今日服务"), ("/expert/hazards", "待验收整改")],
-    "BUREAU": [("/bureau", "投保扩面"), ("/bureau/hazards", "重大隐患"), ("/bureau/agencies", "机构审核")],
-    "ADMIN": [("/bureau", "投保扩面"), ("/bureau/agencies", "机构审核")],
+    "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
+               ("/bureau/agencies", "机构审核")],
+    "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],
 }
 
 
@@ -272,3 +275,45 @@ def install_error_pages(app: FastAPI) -> None:
 
 
 CurrentUser = Annotated[SessionUser | None, Depends(optional_user)]
+
+
+async def mutate(request: Request, document: str, variables: dict[str, Any], name: str
+                 ) -> tuple[dict[str, Any], OperationError | None]:
+    """Run a mutation whose result is ``<Thing> | OperationError``: (the thing, None) or ({}, the error)."""
+    result = await query(request, document, variables, allow_partial=False)
+    payload = result.data.get(name) or {}
+    error = operation_error(payload)
+    if error is not None:
+        return {}, error
+    return payload, None
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return error_page(request, 404, "页面不存在", "您要找的页面不存在或已被移除。")
+
+
+def forbidden(request: Request) -> HTMLResponse:
+    return error_page(request, 403, "无权访问", "此页面不属于您的账号可以查看的范围。")
+
+
+REGIONS = "query Regions($parent: String) { regions(parentCode: $parent) { code name level parentCode } }"
+REGIONS_TTL_SECONDS = 3600.0
+
+
+async def region_names(request: Request, *parents: str) -> dict[str, str]:
+    """Names of regions by code: the city and its towns always, and the children of ``parents`` (a town's
+    villages and parks) when asked. Cached for an hour: they change once in years."""
+    now = time.monotonic()
+    cache = getattr(request.app.state, "regions", None)
+    if cache is None or cache["until"] < now:
+        cache = {"until": now + REGIONS_TTL_SECONDS, "names": {}, "loaded": set()}
+        roots = (await query(request, REGIONS, {"parent": None})).data.get("regions") or []
+        cache["names"].update({r["code"]: r["name"] for r in roots})
+        parents = (*[r["code"] for r in roots], *parents)
+    for parent in parents:
+        if parent and parent not in cache["loaded"]:
+            rows = (await query(request, REGIONS, {"parent": parent})).data.get("regions") or []
+            cache["names"].update({r["code"]: r["name"] for r in rows})
+            cache["loaded"].add(parent)
+    request.app.state.regions = cache
+    return cache["names"]  # type: ignore[no-any-return]

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.charts import Bar, Point, bar_chart, line_chart
-from web.gateway import GatewayError, GatewayUnavailable
+from web.gateway import GatewayError, GatewayUnavailable, download
 from web.i18n import language, translator
-from web.pages import CsrfChecked, query, render, require
+from web.pages import CsrfChecked, gateway_of, not_found, query, render, require
 from web.session import SessionUser
 
 log = logging.getLogger("anze.web.bureau")
@@ -97,3 +97,16 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
         "drill": {r["key"]: drill_href(group_by, r["key"], day) for r in rows},
         "is_home_region": region == user.region_code,
     })
+
+
+@router.get("/coverage.{fmt}")
+async def coverage_download(request: Request, fmt: str, user: SessionUser = Bureau, region: str = "",
+                            group_by: str = "TOWN", as_of: str = "") -> Response:
+    """The same figures as the page, as the gateway's CSV or XLSX report."""
+    if fmt not in ("csv", "xlsx"):
+        return not_found(request)
+    day = _parse_date(as_of)
+    file = await download(gateway_of(request), "/reports/coverage", {
+        "region_code": region or user.region_code, "group_by": group_by if group_by in DIMENSIONS else "TOWN",
+        "as_of": day.isoformat() if day else None, "format": fmt}, token=user.token)
+    return Response(file.body, media_type=file.media_type, headers={"Content-Disposition": file.disposition})

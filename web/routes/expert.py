@@ -1,9 +1,203 @@
-"""The expert's pages."""
+"""The expert's day on a phone: assigned visits, check in, file the service record with its hazards,
+verify the rectifications firms submit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from web.pages import CsrfChecked
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from web.i18n import SHANGHAI
+from web.pages import (
+    CsrfChecked,
+    Form,
+    mutate,
+    not_found,
+    query,
+    read_form,
+    redirect,
+    render,
+    require,
+)
+from web.session import SessionUser
 
 router = APIRouter(prefix="/expert", dependencies=[CsrfChecked])
+Expert = Depends(require("EXPERT"))
+
+BOOKING_FIELDS = """id number status funding start end
+  offering { id serviceType title durationMinutes }
+  enterprise { id name townCode parkName principalName contactPhone }
+  expert { id name }"""
+HAZARD_FIELDS = "id grade description status deadline location closedAt"
+
+MY_VISITS = f"""
+query MyVisits($filter: BookingFilter, $after: String, $first: Int) {{
+  bookings(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {BOOKING_FIELDS} }}
+  }}
+}}"""
+
+VISIT = f"""
+query Visit($id: ID!) {{ booking(id: $id) {{ {BOOKING_FIELDS} hazards {{ {HAZARD_FIELDS} }} }} }}"""
+
+CHECK_IN = """
+mutation CheckIn($id: ID!) {
+  checkIn(bookingId: $id) { __typename ... on Booking { id status } ... on OperationError { code message field } }
+}"""
+
+REPORT = """
+mutation Report($id: ID!, $input: VisitReportInput!) {
+  submitVisitReport(bookingId: $id, input: $input) {
+    __typename ... on Booking { id status } ... on OperationError { code message field }
+  }
+}"""
+
+TO_VERIFY = f"""
+query ToVerify($after: String, $first: Int) {{
+  hazards(filter: {{status: RECTIFICATION_SUBMITTED}}, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {HAZARD_FIELDS} booking {{ id number enterprise {{ name }} }} }}
+  }}
+}}"""
+
+HAZARD = f"""
+query Hazard($id: ID!) {{
+  hazard(id: $id) {{ {HAZARD_FIELDS} booking {{ id number start enterprise {{ id name }} expert {{ name }} }} }}
+}}"""
+
+VERIFY = """
+mutation Verify($id: ID!, $accepted: Boolean!, $note: String) {
+  verifyRectification(hazardId: $id, accepted: $accepted, note: $note) {
+    __typename ... on Hazard { id status } ... on OperationError { code message field }
+  }
+}"""
+
+HAZARD_SLOTS = 3  # blank hazard blocks on the report form; "add more" raises it without any script
+GRADES = ("GENERAL", "MAJOR")
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+@router.get("")
+async def my_day(request: Request, user: SessionUser = Expert, status: str = "", after: str = "") -> Response:
+    data = (await query(request, MY_VISITS, {"filter": {"status": status or None}, "after": after or None,
+                                             "first": request.app.state.settings.page_size})).data
+    bookings = data.get("bookings")
+    nodes = (bookings or {}).get("nodes") or []
+    open_first = sorted(nodes, key=lambda b: (b["status"] not in ("CONFIRMED", "CHECKED_IN"), b["start"]))
+    return render(request, "expert/day.html", {"bookings": bookings, "visits": open_first, "status": status})
+
+
+async def _visit_page(request: Request, booking_id: str, form: Form, error: Any = None, status: int = 200
+                      ) -> Response:
+    booking = (await query(request, VISIT, {"id": booking_id})).data.get("booking")
+    if booking is None:
+        return not_found(request)
+    slots = max(HAZARD_SLOTS, int(form.value("hazard_slots", "0") or 0))
+    form.values.setdefault("hazard_slots", str(slots))
+    default_deadline = (today() + timedelta(days=15)).isoformat()
+    return render(request, "expert/visit.html", {
+        "booking": booking, "form": form, "error": error, "slots": range(slots), "grades": GRADES,
+        "default_deadline": default_deadline}, status_code=status)
+
+
+@router.get("/visits/{booking_id}")
+async def visit_page(request: Request, booking_id: str, user: SessionUser = Expert, more: int = 0) -> Response:
+    form = Form(values={"hazard_slots": str(HAZARD_SLOTS + max(0, min(more, 20)))})
+    return await _visit_page(request, booking_id, form)
+
+
+@router.post("/visits/{booking_id}/check-in")
+async def check_in(request: Request, booking_id: str, user: SessionUser = Expert) -> Response:
+    _, error = await mutate(request, CHECK_IN, {"id": booking_id}, "checkIn")
+    if error is not None:
+        return await _visit_page(request, booking_id, Form(), error, 400)
+    return redirect(f"/expert/visits/{booking_id}", "checked_in")
+
+
+def parse_report(form: Form) -> dict[str, Any]:
+    """The report as the schema's ``VisitReportInput``; problems go on the form next to each field."""
+    summary = form.value("summary")
+    if len(summary) < 4:
+        form.add("summary", "请填写服务过程和结论。")
+    items = [line.strip() for line in form.value("items").splitlines() if line.strip()]
+    if not items:
+        form.add("items", "请至少填写一项检查内容。")
+    hazards = []
+    for index in range(int(form.value("hazard_slots", str(HAZARD_SLOTS)) or HAZARD_SLOTS)):
+        description = form.value(f"hazard_{index}_description")
+        if not description:
+            continue
+        grade = form.value(f"hazard_{index}_grade", "GENERAL")
+        if grade not in GRADES:
+            form.add(f"hazard_{index}_grade", "请选择隐患等级。")
+        deadline = form.value(f"hazard_{index}_deadline")
+        try:
+            if date.fromisoformat(deadline) < today():
+                form.add(f"hazard_{index}_deadline", "整改期限不能早于今天。")
+        except ValueError:
+            form.add(f"hazard_{index}_deadline", "请选择整改期限。")
+        hazards.append({"grade": grade, "description": description, "deadline": deadline,
+                        "location": form.value(f"hazard_{index}_location") or None})
+    return {"summary": summary, "items": items, "hazards": hazards}
+
+
+@router.post("/visits/{booking_id}/report")
+async def submit_report(request: Request, booking_id: str, user: SessionUser = Expert) -> Response:
+    form = await read_form(request)
+    if form.value("add_hazard"):  # the "add another hazard" button keeps what was typed
+        form.values["hazard_slots"] = str(int(form.value("hazard_slots", "3") or 3) + 1)
+        return await _visit_page(request, booking_id, form)
+    report = parse_report(form)
+    if not form.ok:
+        return await _visit_page(request, booking_id, form, status=400)
+    _, error = await mutate(request, REPORT, {"id": booking_id, "input": report}, "submitVisitReport")
+    if error is not None:
+        form.from_operation_error(error)
+        return await _visit_page(request, booking_id, form, status=400)
+    return redirect(f"/expert/visits/{booking_id}", "reported")
+
+
+# ---------------------------------------------------------------- verifying rectifications
+
+
+@router.get("/hazards")
+async def to_verify(request: Request, user: SessionUser = Expert, after: str = "") -> Response:
+    data = (await query(request, TO_VERIFY, {"after": after or None,
+                                             "first": request.app.state.settings.page_size})).data
+    return render(request, "expert/hazards.html", {"hazards": data.get("hazards")})
+
+
+async def _hazard_page(request: Request, hazard_id: str, form: Form, status: int = 200) -> Response:
+    hazard = (await query(request, HAZARD, {"id": hazard_id})).data.get("hazard")
+    if hazard is None:
+        return not_found(request)
+    return render(request, "expert/hazard.html", {"hazard": hazard, "form": form}, status_code=status)
+
+
+@router.get("/hazards/{hazard_id}")
+async def hazard_page(request: Request, hazard_id: str, user: SessionUser = Expert) -> Response:
+    return await _hazard_page(request, hazard_id, Form())
+
+
+@router.post("/hazards/{hazard_id}/verify")
+async def verify(request: Request, hazard_id: str, user: SessionUser = Expert) -> Response:
+    form = await read_form(request)
+    decision = form.value("accepted")
+    if decision not in ("yes", "no"):
+        form.add("accepted", "请选择验收结论。")
+    elif decision == "no" and not form.value("note"):
+        form.add("note", "不通过时请说明原因。")
+    if not form.ok:
+        return await _hazard_page(request, hazard_id, form, 400)
+    _, error = await mutate(request, VERIFY, {"id": hazard_id, "accepted": decision == "yes",
+                                              "note": form.value("note") or None}, "verifyRectification")
+    if error is not None:
+        form.from_operation_error(error)
+        return await _hazard_page(request, hazard_id, form, 400)
+    return redirect("/expert/hazards", "verified")

@@ -1,9 +1,125 @@
-"""The insurer's pages."""
+"""The insurer's pages: the book by status, bank transfers to confirm, a policy with its payments and
+visits, hazards on the book (overdue majors first), the prevention figures of the book."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+from typing import Any
 
-from web.pages import CsrfChecked
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
+from web.gateway import GatewayError
+from web.pages import CsrfChecked, Form, mutate, not_found, query, read_form, redirect, render, require
+from web.session import SessionUser
+
+log = logging.getLogger("anze.web.insurer")
 router = APIRouter(prefix="/insurer", dependencies=[CsrfChecked])
+Insurer = Depends(require("INSURER"))
+
+STATUSES = ("ACTIVE", "PENDING_PAYMENT", "EXPIRED", "CANCELLED")
+POLICY_FIELDS = """id number status headcount premiumFen preventionBudgetFen preventionSpentFen
+  preventionAvailableFen startDate endDate limitPerPersonFen enterprise { id name townCode } product { name }"""
+
+BOOK = f"""
+query Book($filter: PolicyFilter, $after: String, $first: Int, $insurer: ID) {{
+  policies(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {POLICY_FIELDS} }}
+  }}
+  preventionMetrics(insurerId: $insurer) {{
+    budgetFen spentFen reservedFen visitsPlanned visitsDone hazardsFound hazardsClosed majorHazardsOpen
+    overdueHazards closureRate
+  }}
+}}"""
+
+POLICY = f"""
+query Policy($id: ID!) {{
+  policy(id: $id) {{ {POLICY_FIELDS} insurer {{ id name }}
+    bookings {{ id number status start funding priceFen offering {{ title }} agency {{ name }} }} }}
+}}"""
+
+# ``Policy.payments`` is what this page needs from the gateway to find the transfer to confirm
+PAYMENTS = """
+query Payments($id: ID!) {
+  policy(id: $id) { id payments { id status method amountFen reference } }
+}"""
+
+CONFIRM = """
+mutation Confirm($id: ID!, $reference: String!) {
+  confirmOfflinePayment(paymentId: $id, reference: $reference) {
+    __typename ... on Payment { id status policyId } ... on OperationError { code message field }
+  }
+}"""
+
+HAZARDS = """
+query BookHazards($filter: HazardFilter, $after: String, $first: Int) {
+  hazards(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id grade description status deadline booking { number enterprise { name } agency { name } } }
+  }
+}"""
+
+
+@router.get("")
+async def book(request: Request, user: SessionUser = Insurer, status: str = "ACTIVE", after: str = "") -> Response:
+    status = status if status in STATUSES else ""
+    data = (await query(request, BOOK, {"filter": {"insurerId": user.org_id, "status": status or None},
+                                        "after": after or None, "insurer": user.org_id,
+                                        "first": request.app.state.settings.page_size})).data
+    return render(request, "insurer/book.html", {"policies": data.get("policies"), "status": status,
+                                                 "statuses": STATUSES, "metrics": data.get("preventionMetrics")})
+
+
+@router.get("/payments")
+async def pending_payments(request: Request, user: SessionUser = Insurer, after: str = "") -> Response:
+    return await book(request, user, "PENDING_PAYMENT", after)
+
+
+async def payments_of(request: Request, policy_id: str) -> list[dict[str, Any]] | None:
+    """The policy's payments, or None when the gateway cannot list them (the page says so)."""
+    try:
+        policy = (await query(request, PAYMENTS, {"id": policy_id})).data.get("policy") or {}
+    except GatewayError:
+        log.warning("the gateway does not list a policy's payments; transfers cannot be confirmed here")
+        return None
+    return policy.get("payments") or []
+
+
+async def _policy_page(request: Request, policy_id: str, form: Form, status: int = 200) -> Response:
+    policy = (await query(request, POLICY, {"id": policy_id})).data.get("policy")
+    if policy is None:
+        return not_found(request)
+    payments = await payments_of(request, policy_id)
+    return render(request, "insurer/policy.html", {"policy": policy, "payments": payments, "form": form},
+                  status_code=status)
+
+
+@router.get("/policies/{policy_id}")
+async def policy_page(request: Request, policy_id: str, user: SessionUser = Insurer) -> Response:
+    return await _policy_page(request, policy_id, Form())
+
+
+@router.post("/policies/{policy_id}/payments/{payment_id}/confirm")
+async def confirm_transfer(request: Request, policy_id: str, payment_id: str, user: SessionUser = Insurer
+                           ) -> Response:
+    form = await read_form(request)
+    if len(form.value("reference")) < 4:
+        form.add("reference", "请填写银行流水号或转账附言。")
+        return await _policy_page(request, policy_id, form, 400)
+    _, error = await mutate(request, CONFIRM, {"id": payment_id, "reference": form.value("reference")},
+                            "confirmOfflinePayment")
+    if error is not None:
+        form.from_operation_error(error)
+        return await _policy_page(request, policy_id, form, 400)
+    return redirect(f"/insurer/policies/{policy_id}", "confirmed")
+
+
+@router.get("/hazards")
+async def hazards(request: Request, user: SessionUser = Insurer, grade: str = "MAJOR", status: str = "",
+                  after: str = "") -> Response:
+    data = (await query(request, HAZARDS, {"filter": {"grade": grade or None, "status": status or None},
+                                           "after": after or None,
+                                           "first": request.app.state.settings.page_size})).data
+    return render(request, "insurer/hazards.html", {"hazards": data.get("hazards"), "grade": grade,
+                                                    "status": status})

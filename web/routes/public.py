@@ -12,10 +12,12 @@ from web.pages import (
     HOME_OF_ROLE,
     CsrfChecked,
     Form,
+    not_found,
     optional_user,
     query,
     read_form,
     redirect,
+    region_names,
     render,
     safe_next,
     sessions_of,
@@ -82,3 +84,47 @@ async def switch_language(request: Request, code: str, next: str = "/") -> Respo
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="lax", path="/")
     return response
+
+
+AGENCIES = """
+query Directory($filter: AgencyFilter, $after: String, $first: Int) {
+  agencies(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id name rating ratingCount serviceTypes townCodes
+            offerings { id serviceType title priceFen durationMinutes bookable } }
+  }
+}"""
+
+AGENCY = """
+query Agency($id: ID!) {
+  agency(id: $id) { id name status rating ratingCount serviceTypes townCodes contactName contactPhone
+    offerings { id serviceType title description priceFen durationMinutes bookable townCodes } }
+}"""
+
+SERVICE_TYPES = ("RISK_ASSESSMENT", "HAZARD_INSPECTION", "TRAINING", "EMERGENCY_DRILL", "STANDARDIZATION", "OTHER")
+
+
+@router.get("/agencies")
+async def directory(request: Request, service_type: str = "", town: str = "", after: str = "") -> Response:
+    service_type = service_type if service_type in SERVICE_TYPES else ""
+    data = (await query(request, AGENCIES, {"filter": {"serviceType": service_type or None, "townCode": town or None,
+                                                       "approvedOnly": True},
+                                            "after": after or None, "first": request.app.state.settings.page_size}
+                        )).data
+    names = await region_names(request)
+    return render(request, "public/agencies.html", {
+        "agencies": data.get("agencies"), "service_type": service_type, "town": town, "regions": names,
+        "service_types": SERVICE_TYPES, "towns": sorted((c, n) for c, n in names.items() if len(c) == 9)})
+
+
+@router.get("/agencies/{agency_id}")
+async def agency_page(request: Request, agency_id: str) -> Response:
+    agency = (await query(request, AGENCY, {"id": agency_id})).data.get("agency")
+    if agency is None:
+        return not_found(request)
+    return render(request, "public/agency.html", {"agency": agency, "regions": await region_names(request)})
+
+
+@router.get("/exposure")
+async def exposure_board(request: Request) -> Response:
+    return render(request, "public/exposure.html")
