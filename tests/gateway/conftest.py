@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from gateway.accounts import service as accounts
 from gateway.app import MIGRATIONS, create_app
@@ -63,3 +64,79 @@ async def gateway(keys, tmp_path, db_url) -> AsyncIterator[GatewayUnderTest]:
     await testing.migrate_app(app, MIGRATIONS)
     async with testing.running(app) as client:
         yield GatewayUnderTest(client, app)
+
+
+# ---------------------------------------------------------------- the whole platform, embedded
+
+DEMO_PASSWORD = "anze-demo-2026"
+PLATFORM_FIRMS = 80
+
+
+@dataclass
+class Platform:
+    """The embedded platform (every part, one process) seeded with the demo data, reached through GraphQL."""
+
+    client: httpx.AsyncClient
+    app: Any
+    ctx: dict[str, Any]
+    tokens: dict[str, str]
+
+    @property
+    def gateway(self) -> Any:
+        return self.app.state.platform.apps["gateway"].state.gateway
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, as_: str | None = None,
+                  token: str | None = None) -> dict[str, Any]:
+        token = token or (self.tokens[as_] if as_ else None)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                          headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, as_: str | None = None) -> Any:
+        body = await self.gql(query, variables, as_)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def platform_overrides(backend: str, kernel: Any, urls: dict[str, str]) -> dict[str, Any]:
+    from anze.composition import part_app_module
+
+    overrides: dict[str, Any] = {}
+    for part in ("policy", "providers", "bookings", "gateway"):
+        cls = part_app_module(part).SETTINGS
+        extra: dict[str, Any] = {"database_url": urls[part]} if backend == "postgres" else {}
+        if part == "gateway":
+            extra.update(argon2_time_cost=1, argon2_memory_kib=8192)
+        overrides[part] = cls(kernel=kernel, **extra)
+    return overrides
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=testing.backends())
+async def platform(request, tmp_path_factory) -> AsyncIterator[Platform]:
+    from anze.composition import create_embedded_app, migrate_all, seed_all
+    from services.kernel.settings import KernelSettings
+
+    backend = request.param
+    tmp = tmp_path_factory.mktemp(f"platform-{backend}")
+    kernel = KernelSettings(env="test", var_dir=tmp, bus_url="memory://", relay_poll_seconds=0.2, log_json=False)
+    urls = {part: await testing.create_pg_database() for part in ("policy", "providers", "bookings", "gateway")} \
+        if backend == "postgres" else {}
+    try:
+        overrides = platform_overrides(backend, kernel, urls)
+        await migrate_all(kernel, overrides)
+        ctx = await seed_all(kernel, overrides, firms=PLATFORM_FIRMS)
+        app = create_embedded_app(kernel, overrides)
+        async with testing.running(app) as client:
+            platform = Platform(client, app, ctx, {})
+            for who in ("bureau", "insurer", "agency", "expert", "enterprise", "admin"):
+                body = await platform.gql(
+                    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { '
+                    "... on AuthPayload { token } ... on OperationError { code message } } }",
+                    {"e": f"{who}@demo.anze.cn", "p": DEMO_PASSWORD})
+                platform.tokens[who] = body["data"]["login"]["token"]
+            yield platform
+    finally:
+        for url in urls.values():
+            await testing.drop_pg_database(url)
