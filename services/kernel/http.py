@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -34,15 +35,31 @@ class ServiceClient:
     """A client for one part. ``transport`` is an in-process ASGI transport in the embedded mode and
     ``None`` (real HTTP) in the distributed one: only wiring differs."""
 
-    def __init__(self, name: str, base_url: str, *, transport: httpx.AsyncBaseTransport | None = None,
+    def __init__(self, name: str, base_url: str, *,
+                 transport: httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport | None] | None = None,
                  timeout: float = 5.0, retries: int = 2) -> None:
         self.name = name
         self.retries = retries
-        self.http = httpx.AsyncClient(base_url=base_url, transport=transport,
-                                      timeout=httpx.Timeout(timeout, connect=2.0))
+        self.base_url = base_url
+        self.timeout = timeout
+        # A callable is looked up on first use: the embedded wiring fills its transports after the apps
+        # that hold clients to each other have been built.
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            transport = self._transport() if callable(self._transport) else self._transport
+            base_url = f"http://{self.name}" if transport is not None else self.base_url
+            self._http = httpx.AsyncClient(base_url=base_url, transport=transport,
+                                           timeout=httpx.Timeout(self.timeout, connect=2.0))
+        return self._http
 
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def request(self, method: str, path: str, *, token: str | None = None,
                       headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:

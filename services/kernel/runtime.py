@@ -77,9 +77,8 @@ class ServiceRuntime:
     def client(self, part: str, base_url: str, *, timeout: float = 5.0) -> ServiceClient:
         """A client for another part: in-process in the embedded mode, HTTP otherwise."""
         if part not in self.clients:
-            transport = self.wiring.transports.get(part)
-            self.clients[part] = ServiceClient(part, "http://" + part if transport else base_url,
-                                               transport=transport, timeout=timeout)
+            self.clients[part] = ServiceClient(part, base_url, transport=lambda: self.wiring.transports.get(part),
+                                               timeout=timeout)
         return self.clients[part]
 
     def consume(self, handlers: Mapping[str, EventHandler]) -> None:
