@@ -1,0 +1,191 @@
+"""The visit's record: photos through the storage interface, MAJOR hazards with the six in place and the
+notice to the principal person, the written hazard notice as a PDF, a record frozen once acknowledged
+(corrections are new entries), the firm's archive chained by hashes, and the follow-up."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import delete, select, update
+
+from services.bookings import archive
+from services.bookings.models import ArchiveEntry
+from tests.bookings.conftest import at, general_hazard, major_hazard, working_day
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+async def _upload(kit, headers, data=PNG, content_type="image/png"):
+    return await kit.client.post("/v1/photos", headers=headers, files={"file": ("hazard.png", data, content_type)})
+
+
+async def _hazards(kit, booking):
+    return (await kit.client.get("/v1/hazards", params={"booking_ids": booking["id"]},
+                                 headers=kit.admin())).json()["items"]
+
+
+async def test_hazard_photos_are_uploaded_stored_and_cited(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    uploaded = await _upload(kit, kit.expert(agency))
+    assert uploaded.status_code == 201, uploaded.text
+    photo_id = uploaded.json()["id"]
+    served = await kit.client.get(f"/v1/photos/{photo_id}", headers=kit.enterprise(firm))
+    assert served.status_code == 200 and served.content == PNG and served.headers["content-type"] == "image/png"
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    unknown = await kit.visited(agency, booking, hazards=[{**general_hazard(booking), "photo_ids": ["pho_missing"]}])
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "hazards.0.photo_ids"
+    reported = await kit.post(f"/v1/bookings/{booking['id']}/report", kit.expert(agency), {
+        "summary": "完成", "items": [], "hazards": [{**general_hazard(booking), "photo_ids": [photo_id]}]})
+    assert reported.status_code == 200, reported.text
+    [hazard] = await _hazards(kit, booking)
+    assert hazard["photo_ids"] == [photo_id]
+
+
+async def test_a_photo_must_be_an_image(kit):
+    firm = await kit.firm()
+    response = await _upload(kit, kit.enterprise(firm), b"%PDF-1.4", "application/pdf")
+    assert response.status_code == 415 and response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    empty = await _upload(kit, kit.enterprise(firm), b"")
+    assert empty.status_code == 422
+
+
+async def test_a_major_hazard_needs_the_six_in_place(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    bare = {**major_hazard(booking)}
+    bare.pop("six_in_place")
+    response = await kit.visited(agency, booking, hazards=[general_hazard(booking), bare])
+    assert response.status_code == 422 and response.json()["code"] == "VALIDATION"
+    assert response.json()["fields"][0]["field"] == "hazards.1.six_in_place"
+    assert (await kit.client.get(f"/v1/bookings/{booking['id']}", headers=kit.admin())).json()["status"] == "CHECKED_IN"
+    assert await _hazards(kit, booking) == []
+
+
+async def test_a_major_hazard_is_notified_to_the_principal_person(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm(principal_name="赵厂长")
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    response = await kit.visited(agency, booking, hazards=[major_hazard(booking)])
+    assert response.status_code == 200, response.text
+    [hazard] = await _hazards(kit, booking)
+    assert hazard["grade"] == "MAJOR" and hazard["principal_notified_at"] is not None
+    assert hazard["six_in_place"]["contingency_plan"] == "停用喷漆房，配置灭火器"
+    [event] = [e for e in await kit.events("bookings.hazard.principal_notified") if e["hazard_id"] == hazard["id"]]
+    assert event["principal_name"] == "赵厂长" and event["grade"] == "MAJOR"
+
+
+async def test_the_written_hazard_notice_is_a_pdf_that_reads_back(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm(principal_name="钱经理")
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking, hazards=[general_hazard(booking), major_hazard(booking)])
+    response = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf", headers=kit.enterprise(firm))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    compact = "".join(text.split())
+    for expected in ("事故隐患整改通知书", booking["number"], "配电箱未接地", "喷漆房未设置防爆电气",
+                     general_hazard(booking)["deadline"], "钱经理", "六到位"):
+        assert expected in compact, expected
+    stranger = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf",
+                                    headers=kit.enterprise("ent_other"))
+    assert stranger.status_code == 403
+
+
+async def test_a_visit_without_hazards_has_no_hazard_notice(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking, hazards=[])
+    response = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf", headers=kit.enterprise(firm))
+    assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
+
+
+async def test_an_acknowledged_record_is_never_edited_and_corrections_are_new_entries(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking)
+    await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    again = await kit.post(f"/v1/bookings/{booking['id']}/report", kit.expert(agency),
+                           {"summary": "改写", "items": [], "hazards": []})
+    assert again.status_code == 409 and again.json()["code"] == "INVALID_STATE"
+    corrected = await kit.post(f"/v1/bookings/{booking['id']}/corrections", kit.expert(agency),
+                               {"summary": "更正：排查范围含二号车间", "findings": "补充说明"})
+    assert corrected.status_code == 200, corrected.text
+    record = (await kit.client.get(f"/v1/bookings/{booking['id']}/record", headers=kit.enterprise(firm))).json()
+    assert [(r["kind"], r["summary"]) for r in record["reports"]] == [
+        ("REPORT", "现场排查完成"), ("CORRECTION", "更正：排查范围含二号车间")]
+    assert record["check_in_location"] == [30.17, 121.27] and record["acknowledged_at"] is not None
+    chain = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()
+    assert chain["intact"] is True
+    assert [e["kind"] for e in chain["entries"]] == ["SERVICE_RECORD", "CORRECTION"]
+    assert chain["entries"][1]["prev_hash"] == chain["entries"][0]["hash"]
+    assert chain["entries"][0]["content"]["reports"][0]["summary"] == "现场排查完成"
+
+
+async def test_the_hash_chain_detects_a_tampered_or_removed_archive_entry(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    for hour in (9, 13):
+        booking = await kit.booked(agency, firm, at(working_day(3), hour), funding="SELF")
+        await kit.visited(agency, booking)
+        await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    database = kit.bookings.state.runtime.database
+    async with database.transaction() as session:
+        assert (await archive.verify_chain(session, firm)).ok
+        first = (await session.scalars(select(ArchiveEntry).where(ArchiveEntry.enterprise_id == firm,
+                                                                  ArchiveEntry.seq == 1))).one()
+        doctored = {**first.content, "price_fen": 1}
+        await session.execute(update(ArchiveEntry).where(ArchiveEntry.id == first.id).values(content=doctored))
+    async with database.transaction() as session:
+        check = await archive.verify_chain(session, firm)
+    assert (check.ok, check.broken_at) == (False, 1) and "changed" in check.problem
+    chain = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()
+    assert chain["intact"] is False and chain["broken_at"] == 1
+    async with database.transaction() as session:
+        await session.execute(delete(ArchiveEntry).where(ArchiveEntry.id == first.id))
+    async with database.transaction() as session:
+        check = await archive.verify_chain(session, firm)
+    assert (check.ok, check.broken_at) == (False, 2) and "missing" in check.problem
+
+
+async def test_archive_entries_are_kept_five_years(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking)
+    await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    [entry] = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()["entries"]
+    created, kept = entry["created_at"][:10], entry["retain_until"]
+    assert int(kept[:4]) - int(created[:4]) == 5 and kept[4:] == created[4:]
+    assert (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise("ent_other"))).status_code == 403
+
+
+async def test_the_follow_up_records_satisfaction_once_after_acknowledgement(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking)
+    early = await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id), {"satisfaction": 5})
+    assert early.status_code == 409
+    await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    done = await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id),
+                          {"satisfaction": 4, "note": "电话回访，企业满意"})
+    assert done.status_code == 200 and done.json()["satisfaction"] == 4
+    twice = await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id), {"satisfaction": 1})
+    assert twice.status_code == 409
+    bad = await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id), {"satisfaction": 9})
+    assert bad.status_code == 422
+
+
+async def test_the_checklist_of_a_service_type_lists_its_items(kit):
+    response = await kit.client.get("/v1/checklists/hazard_inspection", headers=kit.admin())
+    assert response.status_code == 200 and "消防设施与疏散通道" in response.json()["items"]
+    assert (await kit.client.get("/v1/checklists/NOPE", headers=kit.admin())).status_code == 422
