@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,8 @@ from services.kernel.events import Event, EventHandler
 from services.providers import repository as repo
 from services.providers import repository_feedback as facts
 from services.providers.models import Agency, HazardFact, VisitFact
+
+log = logging.getLogger("anze.providers.events")
 
 
 async def _visit(session: AsyncSession, payload: Mapping[str, Any]) -> VisitFact:
@@ -72,10 +75,25 @@ async def on_hazard_overdue(session: AsyncSession, event: Event) -> None:
     await session.flush()
 
 
+def _requiring(keys: tuple[str, ...], handler: EventHandler) -> EventHandler:
+    """A payload without the ids the handler needs is logged and skipped: redelivering it forever would
+    hold up every event behind it."""
+
+    async def guarded(session: AsyncSession, event: Event) -> None:
+        missing = [k for k in keys if not event.payload.get(k)]
+        if missing:
+            log.error("skipping %s %s: payload lacks %s", event.name, event.id, ", ".join(missing))
+            return
+        await handler(session, event)
+
+    return guarded
+
+
+VISIT_KEYS, HAZARD_KEYS = ("booking_id", "agency_id", "enterprise_id"), ("hazard_id", "agency_id")
 HANDLERS: dict[str, EventHandler] = {
-    "bookings.visit.reported": on_visit_reported,
-    "bookings.visit.acknowledged": on_visit_acknowledged,
-    "bookings.hazard.found": on_hazard_found,
-    "bookings.hazard.closed": on_hazard_closed,
-    "bookings.hazard.overdue": on_hazard_overdue,
+    "bookings.visit.reported": _requiring(VISIT_KEYS, on_visit_reported),
+    "bookings.visit.acknowledged": _requiring(VISIT_KEYS, on_visit_acknowledged),
+    "bookings.hazard.found": _requiring(HAZARD_KEYS, on_hazard_found),
+    "bookings.hazard.closed": _requiring(HAZARD_KEYS, on_hazard_closed),
+    "bookings.hazard.overdue": _requiring(HAZARD_KEYS, on_hazard_overdue),
 }

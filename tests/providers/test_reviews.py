@@ -117,3 +117,10 @@ async def test_firms_and_other_agencies_cannot_read_an_agencys_performance(kit):
     for headers in (kit.enterprise(), kit.agency(other["id"])):
         response = await kit.client.get(f"/v1/agencies/{agency['id']}/performance", headers=headers)
         assert response.status_code == 403
+
+
+async def test_an_event_without_the_needed_ids_is_skipped_and_does_not_hold_up_the_next(kit):
+    agency = await kit.approved_agency()
+    await deliver(kit, "bookings.visit.reported", {"booking_id": _booking()})
+    await deliver(kit, "bookings.visit.reported", visit_payload(_booking(), agency["id"], "ent_r6"))
+    assert (await kit.client.get(f"/v1/agencies/{agency['id']}")).json()["visits_done"] == 1
