@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -16,6 +16,7 @@ from services.policy import coverage as coverage_mod
 from services.policy import policies, repository, service
 from services.policy.models import Enterprise, IdempotencyRecord, Insurer
 from services.policy.schemas import (
+    CoveragePoint,
     CoverageReport,
     Dimension,
     EnterpriseIn,
@@ -165,7 +166,17 @@ async def get_quote(quote_id: str, session: Session,
 @router.get("/coverage", response_model=CoverageReport, tags=["coverage"])
 async def get_coverage(session: Session, region_code: str, as_of: date | None = None,
                        group_by: Dimension = "TOWN", insurer_id: str | None = None,
+                       source: Literal["live", "snapshot"] = "live",
                        principal: Principal = allow(Role.BUREAU, Role.INSURER)) -> Any:
-    """Counts at ``as_of`` (today in China by default); an insurer sees its own book only."""
+    """Counts at ``as_of`` (today in China by default); an insurer sees its own book only. ``source=snapshot``
+    reads the daily snapshot table (by town, whole region) instead of counting the raw rows."""
     return await coverage_mod.coverage(session, principal=principal, region_code=region_code, as_of=as_of,
-                                       group_by=group_by, insurer_id=insurer_id)
+                                       group_by=group_by, insurer_id=insurer_id, source=source)
+
+
+@router.get("/coverage/trend", response_model=list[CoveragePoint], tags=["coverage"])
+async def get_coverage_trend(session: Session, region_code: str,
+                             start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
+                             principal: Principal = allow(Role.BUREAU, Role.INSURER)) -> Any:
+    """Monthly points (each month's last day, and ``to``)."""
+    return await coverage_mod.trend(session, principal=principal, region_code=region_code, start=start, end=end)

@@ -18,6 +18,7 @@ from services.policy import (
     api_policies,
     api_stripe,
     consumers,
+    coverage,
     lifecycle,
     service,
 )
@@ -37,16 +38,18 @@ async def _ensure_regions(runtime: ServiceRuntime) -> None:
         log.info("regions not seeded yet (%s); retrying later", type(exc).__name__)
 
 
-async def _expire(runtime: ServiceRuntime) -> None:
+async def _daily(runtime: ServiceRuntime) -> None:
+    """Expire what ended, then refresh today's coverage snapshot (and yesterday's if it was never taken)."""
     await lifecycle.expire_due(runtime.database)
+    await coverage.take_snapshots(runtime.database)
 
 
 def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or PolicySettings()
     runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
     runtime.jobs.append(ScheduledJob("seed-regions", every_seconds=300, run=_ensure_regions))
-    runtime.jobs.append(ScheduledJob("expire-policies", every_seconds=settings.expiry_job_seconds,
-                                     run=_expire))
+    runtime.jobs.append(ScheduledJob("expire-and-snapshot", every_seconds=settings.expiry_job_seconds,
+                                     run=_daily))
     runtime.consume(consumers.HANDLERS)
     if settings.stripe_secret_key is not None:
         from services.policy.stripe_payments import StripeGateway

@@ -155,6 +155,7 @@ class Policy(Base):
     premium_fen: Mapped[int] = mapped_column(BigInteger)
     prevention_share_bp: Mapped[int] = mapped_column(Integer)
     prevention_budget_fen: Mapped[int] = mapped_column(BigInteger)
+    commission_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # to intermediaries; ≤ 5% if compulsory
     factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)  # the last day covered

@@ -14,7 +14,7 @@ from services.kernel.ids import new_id
 from services.policy import events, repository
 from services.policy.dates import term_end, today
 from services.policy.models import Enterprise, Policy, PolicyChange, Product, Quote
-from services.policy.pricing import RiskRecord, price, risk_class
+from services.policy.pricing import RiskRecord, prevention_budget, price, risk_class
 from services.policy.service import MIN_LIMIT_PER_PERSON_FEN
 
 # The explicit transition table: (from, to) → the action that makes it.
@@ -160,6 +160,15 @@ async def get_quote(session: AsyncSession, *, principal: Principal, quote_id: st
     return quote
 
 
+MAX_COMPULSORY_COMMISSION_BP = 500
+
+
+def commission(premium_fen: int, commission_bp: int, *, compulsory: bool) -> int:
+    """Intermediaries' commission; for a firm in a compulsory industry at most 5% of the premium."""
+    bp = min(commission_bp, MAX_COMPULSORY_COMMISSION_BP) if compulsory else commission_bp
+    return prevention_budget(premium_fen, bp)
+
+
 async def policy_number(session: AsyncSession, start: date) -> str:
     """Readable and unique: AZ + year of the start + a six-digit serial per year, e.g. AZ2026-000123."""
     serial = await repository.next_number(session, f"policy:{start.year}")
@@ -187,6 +196,8 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
                     limit_per_person_fen=quote.limit_per_person_fen, premium_fen=quote.premium_fen,
                     prevention_share_bp=product.prevention_share_bp,
                     prevention_budget_fen=quote.prevention_budget_fen, factors=quote.factors,
+                    commission_fen=commission(quote.premium_fen, product.commission_bp,
+                                              compulsory=enterprise.compulsory),
                     start_date=quote.start_date, end_date=quote.end_date, predecessor_id=quote.predecessor_id,
                     created_at=now, updated_at=now)
     session.add(policy)

@@ -278,44 +278,6 @@ def payment_query(principal: Principal, *, status: str | None, method: str | Non
     return stmt
 
 
-# ---------------------------------------------------------------- coverage (all in SQL)
-
-
-def _region_filter(level: str, code: str) -> ColumnElement[bool]:
-    if level == "VILLAGE":
-        return Enterprise.village_code == code
-    if level == "PARK":
-        return Enterprise.park_code == code
-    return Enterprise.town_code.startswith(code)
-
-
-async def coverage_rows(session: AsyncSession, *, region_level: str, region_code: str, as_of: date,
-                        dimension: str, insurer_id: str | None) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
-    """(key, enterprises, insured, employees, insured employees) per group, and the same for the total."""
-    cover = (select(Policy.enterprise_id.label("enterprise_id"), func.min(Policy.insurer_id).label("insurer_id"))
-             .where(cover_condition(as_of, insurer_id)).group_by(Policy.enterprise_id).subquery("cover"))
-    flag = case((cover.c.enterprise_id.is_not(None), 1), else_=0)
-    measures = (func.count(), func.coalesce(func.sum(flag), 0), func.coalesce(func.sum(Enterprise.employees), 0),
-                func.coalesce(func.sum(Enterprise.employees * flag), 0))
-    base = (select(*measures).select_from(Enterprise)
-            .outerjoin(cover, cover.c.enterprise_id == Enterprise.id)
-            .where(_region_filter(region_level, region_code)))
-    total = (await session.execute(base)).one()
-    keys: dict[str, Any] = {
-        "TOWN": Enterprise.town_code, "VILLAGE": Enterprise.village_code, "PARK": Enterprise.park_code,
-        "SIZE_CLASS": Enterprise.size_class, "INDUSTRY": Enterprise.industry_code,
-        "INSURER": cover.c.insurer_id, "HIGH_RISK_TAG": EnterpriseTag.tag,
-    }
-    key = keys[dimension]
-    grouped = (select(key.label("key"), *measures).select_from(Enterprise)
-               .outerjoin(cover, cover.c.enterprise_id == Enterprise.id))
-    if dimension == "HIGH_RISK_TAG":
-        grouped = grouped.outerjoin(EnterpriseTag, EnterpriseTag.enterprise_id == Enterprise.id)
-    grouped = grouped.where(_region_filter(region_level, region_code)).group_by(key)
-    rows = [tuple(r) for r in (await session.execute(grouped)).all()]
-    return rows, tuple(total)
-
-
 # ---------------------------------------------------------------- the record that renewal prices from
 
 

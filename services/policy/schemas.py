@@ -184,6 +184,7 @@ class PolicyOut(Orm):
     premium_fen: int
     prevention_share: float
     prevention_budget_fen: int
+    commission_fen: int
     factors: list[PriceFactor]
     start_date: date
     end_date: date
@@ -257,6 +258,7 @@ class CoverageReport(BaseModel):
     insurer_id: str | None
     total: CoverageRow
     rows: list[CoverageRow]
+    source: Literal["live", "snapshot"] = "live"
     generated_at: datetime
 
 

@@ -93,3 +93,39 @@ async def test_the_coverage_of_one_town_has_that_town_only(world):
     report = await coverage(world, headers=world.as_(Role.BUREAU, region="330282107"), region_code="330282107")
     assert [r["key"] for r in report["rows"]] == ["330282107"]
     assert report["total"]["label"] == "观海卫镇"
+
+
+async def test_the_snapshot_gives_the_same_counts_as_the_live_query(world):
+    from services.policy.coverage import take_snapshots
+
+    insurer = await world.insurer()
+    product = await world.product(insurer)
+    await world.active_policy(await world.firm(town_code="330282110"), product, insurer)
+    await take_snapshots(world.app.state.runtime.database)
+    live = await coverage(world)
+    snap = await coverage(world, source="snapshot")
+    assert snap["source"] == "snapshot" and live["source"] == "live"
+    assert snap["total"] == live["total"]
+    assert {r["key"]: r["insured"] for r in snap["rows"]} == {r["key"]: r["insured"] for r in live["rows"]}
+
+
+async def test_a_day_without_a_snapshot_is_not_found(world):
+    r = await world.client.get("/v1/coverage", headers=world.as_(Role.BUREAU, region=CITY),
+                               params={"region_code": CITY, "source": "snapshot", "as_of": "2001-01-01"})
+    assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
+
+
+async def test_the_trend_has_a_point_per_month_end_and_the_last_day(world):
+    from services.policy.coverage import take_snapshots
+
+    await take_snapshots(world.app.state.runtime.database)
+    start = today() - timedelta(days=70)
+    r = await world.client.get("/v1/coverage/trend", headers=world.as_(Role.BUREAU, region=CITY),
+                               params={"region_code": CITY, "from": start.isoformat(), "to": today().isoformat()})
+    assert r.status_code == 200, r.text
+    points = r.json()
+    assert points[-1]["date"] == today().isoformat() and 2 <= len(points) <= 4
+    live_total = (await coverage(world))["total"]
+    assert points[-1]["insured"] == live_total["insured"]
+    assert all(p["insured"] <= p["enterprises"] for p in points)
+    assert [p["date"] for p in points] == sorted(p["date"] for p in points)

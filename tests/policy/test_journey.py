@@ -103,3 +103,28 @@ async def test_the_same_idempotency_key_returns_the_first_payment(world):
     second = await world.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
                                      json={"method": "BANK_TRANSFER"})
     assert first.json()["id"] == second.json()["id"]
+
+
+async def test_the_insurer_sees_transfers_pending_longer_than_n_days(world):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.kernel.db import utcnow
+    from services.policy.models import Payment
+
+    insurer = await world.insurer()
+    product = await world.product(insurer)
+    firm = await world.firm()
+    me = world.as_(Role.ENTERPRISE, firm["id"])
+    quote = (await world.quote(firm, product)).json()
+    policy = (await world.client.post(f"/v1/quotes/{quote['id']}/bind", headers=me)).json()
+    payment = (await world.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
+                                       json={"method": "BANK_TRANSFER"})).json()
+    ins = world.as_(Role.INSURER, insurer)
+    assert (await world.client.get("/v1/payments", headers=ins, params={"pending_for_days": 7})).json()["items"] == []
+    async with world.app.state.runtime.database.transaction() as s:  # as if it had been waiting 8 days
+        await s.execute(update(Payment).where(Payment.id == payment["id"]).values(
+            created_at=utcnow() - timedelta(days=8)))
+    late = (await world.client.get("/v1/payments", headers=ins, params={"pending_for_days": 7})).json()["items"]
+    assert [p["id"] for p in late] == [payment["id"]]

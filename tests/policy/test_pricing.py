@@ -101,3 +101,11 @@ def test_pro_rata_at_the_edges():
     assert pro_rata(366_00, 1, 366) == 100            # leap year: a 366th
     assert pro_rata(100_000, 1, 366) == 273           # 273.22 → 273
     assert pro_rata(100_000, 0, 365) == 0
+
+
+def test_commission_for_a_compulsory_industry_is_capped_at_5_percent():
+    from services.policy.policies import commission
+
+    assert commission(100_000, 800, compulsory=True) == 5_000
+    assert commission(100_000, 800, compulsory=False) == 8_000
+    assert commission(100_000, 300, compulsory=True) == 3_000

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:06:05.867784
+Create Date: 2026-11-28 19:13:24.873033
 """
 from collections.abc import Sequence
 
@@ -194,6 +194,7 @@ def upgrade() -> None:
     sa.Column('premium_fen', sa.BigInteger(), nullable=False),
     sa.Column('prevention_share_bp', sa.Integer(), nullable=False),
     sa.Column('prevention_budget_fen', sa.BigInteger(), nullable=False),
+    sa.Column('commission_fen', sa.BigInteger(), nullable=False),
     sa.Column('factors', sa.JSON(), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
