@@ -157,6 +157,14 @@ class ExpertIn(_In):
     certificates: list[CertificateIn] = Field(default_factory=list)
 
 
+class ExpertUpdateIn(_In):
+    name: Text | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{5,20}$")] | None = None
+    specialties: list[Text] | None = None
+    town_codes: list[TownCode] | None = None
+    active: bool | None = Field(None, description="false: the expert left; no longer offered for visits")
+
+
 class CertificateOut(BaseModel):
     id: str
     name: str
@@ -170,6 +178,7 @@ class ExpertOut(BaseModel):
     id: str
     agency_id: str
     name: str
+    active: bool
     service_types: list[str] = Field(description="service types a certificate covers on the day asked (today)")
     specialties: list[str]
     town_codes: list[str]

@@ -25,6 +25,7 @@ from services.providers.schemas import (
     CertificateOut,
     ExpertIn,
     ExpertOut,
+    ExpertUpdateIn,
     OfferingIn,
     OfferingOut,
     OfferingUpdateIn,
@@ -206,6 +207,15 @@ async def add_certificate(session: AsyncSession, *, expert: Expert, data: Certif
     return certificate
 
 
+async def update_expert(session: AsyncSession, *, expert: Expert, data: ExpertUpdateIn) -> Expert:
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            continue
+        setattr(expert, key, sorted(set(value)) if key == "town_codes" else value)
+    await session.flush()
+    return expert
+
+
 async def load_expert(session: AsyncSession, expert_id: str) -> Expert:
     expert = await repo.get_expert(session, expert_id)
     if expert is None:
@@ -219,7 +229,7 @@ async def expert_views(session: AsyncSession, experts: Sequence[Expert], *, on: 
     for c in await repo.certificates_of(session, [e.id for e in experts]):
         by_expert[c.expert_id].append(c)
     return [
-        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name, specialties=list(e.specialties),
+        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name, active=e.active, specialties=list(e.specialties),
                   town_codes=list(e.town_codes),
                   service_types=sorted({t for c in by_expert[e.id] if _valid(c, on) for t in c.scope}),
                   certificates=[CertificateOut(id=c.id, name=c.name, number=c.number, scope=list(c.scope),

@@ -145,3 +145,19 @@ async def test_bookable_can_be_judged_on_the_visit_date(kit):
     on_day = await kit.client.get(f"/v1/offerings/{offering['id']}", params={"on": kit.day(20)})
     after = await kit.client.get(f"/v1/offerings/{offering['id']}", params={"on": kit.day(21)})
     assert on_day.json()["bookable"] is True and after.json()["bookable"] is False
+
+
+async def test_an_expert_who_left_is_no_longer_offered_but_still_readable(kit):
+    agency = await kit.approved_agency()
+    offering = await kit.offering(agency["id"])
+    expert = await _expert(kit, agency["id"], "离职", ["HAZARD_INSPECTION"])
+    gone = await kit.client.patch(f"/v1/experts/{expert['id']}", json={"active": False},
+                                  headers=kit.agency(agency["id"]))
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    offered = (await kit.client.get(f"/v1/offerings/{offering['id']}/experts", headers=kit.enterprise())).json()
+    assert offered["items"] == []
+    batch = (await kit.client.get("/v1/experts", params={"ids": expert["id"]}, headers=kit.enterprise())).json()
+    assert [e["id"] for e in batch["items"]] == [expert["id"]]
+    other = await kit.approved_agency()
+    assert (await kit.client.patch(f"/v1/experts/{expert['id']}", json={"active": True},
+                                   headers=kit.agency(other["id"]))).status_code == 403

@@ -23,6 +23,7 @@ from services.providers.schemas import (
     CertificateOut,
     ExpertIn,
     ExpertOut,
+    ExpertUpdateIn,
     OfferingIn,
     OfferingOut,
     OfferingUpdateIn,
@@ -159,6 +160,17 @@ async def create_expert(agency_id: str, data: ExpertIn, session: Session, idempo
     expert = await service.create_expert(session, agency=agency, data=data)
     [view] = await service.expert_views(session, [expert])
     return await idempotency.remember(session, IdempotencyRecord, view, 201)
+
+
+@router.patch("/experts/{expert_id}", response_model=ExpertOut,
+              summary="Change an expert's details, or mark them gone (active=false)")
+async def update_expert(expert_id: str, data: ExpertUpdateIn, session: Session,
+                        principal: Principal = allow(Role.AGENCY)) -> ExpertOut:
+    expert = await service.load_expert(session, expert_id)
+    service.require_own_agency(principal, await service.load_agency(session, expert.agency_id))
+    await service.update_expert(session, expert=expert, data=data)
+    [view] = await service.expert_views(session, [expert])
+    return view
 
 
 @router.post("/experts/{expert_id}/certificates", response_model=CertificateOut, status_code=201,
