@@ -29,6 +29,7 @@ from services.kernel.observability import (
     install_request_context,
 )
 from services.kernel.settings import PartSettings
+from services.kernel.tracing import setup_tracing
 
 log = logging.getLogger("anze.runtime")
 
@@ -159,6 +160,7 @@ def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     for router in routers:
         app.include_router(router)
     ensure_access_declared(app)
+    setup_tracing(app, runtime.name, runtime.settings)
     return app
 
 
