@@ -60,8 +60,13 @@ def qualified_clause(*, on: date, service_type: str | None = None) -> Any:
 
 def agency_search(*, statuses: Sequence[str] | None, own_agency_id: str | None, service_type: str | None,
                   town_code: str | None, min_rating: float | None, price_min_fen: int | None,
-                  price_max_fen: int | None, ids: Sequence[str] | None = None) -> Select[Any]:
+                  price_max_fen: int | None, ids: Sequence[str] | None = None,
+                  region: str | None = None) -> Select[Any]:
     stmt = select(Agency)
+    if region is not None:
+        # A bureau sees applications and suspended agencies of its own region; approved ones everywhere.
+        in_region = cast(Agency.town_codes, Text).like(f'%"{region}%')
+        stmt = stmt.where(or_(Agency.status == "APPROVED", in_region))
     if statuses is not None:
         visible = Agency.status.in_(list(statuses))
         stmt = stmt.where(or_(visible, Agency.id == own_agency_id) if own_agency_id else visible)

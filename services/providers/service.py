@@ -60,7 +60,9 @@ def may_see_agency(principal: Principal | None, agency: Agency) -> bool:
         return True
     if principal is None:
         return False
-    if principal.role in (Role.ADMIN, Role.BUREAU) or is_own_agency(principal, agency):
+    if principal.role is Role.ADMIN or is_own_agency(principal, agency):
+        return True
+    if principal.role is Role.BUREAU and any(principal.in_region(code) for code in agency.town_codes):
         return True
     return agency.status in ONCE_PUBLIC
 

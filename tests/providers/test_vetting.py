@@ -163,3 +163,12 @@ async def test_an_agency_may_not_change_another_agencys_data(kit):
     response = await kit.client.post(f"/v1/agencies/{theirs['id']}/qualifications",
                                      json=kit.qualification(["TRAINING"]), headers=kit.agency(mine["id"]))
     assert response.status_code == 403
+
+
+async def test_a_bureau_sees_the_applications_of_its_own_region_only(kit):
+    agency = await kit.apply()
+    elsewhere = kit.bureau(region="330281")
+    assert (await kit.client.get(f"/v1/agencies/{agency['id']}", headers=elsewhere)).status_code == 404
+    queue = (await kit.client.get("/v1/agencies", params={"status": "PENDING", "limit": 500},
+                                  headers=elsewhere)).json()
+    assert agency["id"] not in [a["id"] for a in queue["items"]]

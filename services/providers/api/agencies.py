@@ -76,7 +76,8 @@ async def list_agencies(
     stmt = repo.agency_search(
         statuses=statuses, own_agency_id=own if (batch is not None or not approved_only) else None,
         service_type=service_type.value if service_type else None, town_code=town_code,
-        min_rating=min_rating, price_min_fen=price_min_fen, price_max_fen=price_max_fen, ids=batch)
+        min_rating=min_rating, price_min_fen=price_min_fen, price_max_fen=price_max_fen, ids=batch,
+        region=(principal.region or "-") if principal is not None and principal.role is Role.BUREAU else None)
     params = PageParams(limit=limit, cursor=None)
     rows, next_offset, total = await repo.page_agencies(
         session, stmt, params, sort=sort.value if sort else None,
