@@ -172,3 +172,14 @@ async def test_a_bureau_sees_the_applications_of_its_own_region_only(kit):
     queue = (await kit.client.get("/v1/agencies", params={"status": "PENDING", "limit": 500},
                                   headers=elsewhere)).json()
     assert agency["id"] not in [a["id"] for a in queue["items"]]
+
+
+async def test_an_application_sent_twice_with_the_same_idempotency_key_creates_one_agency(kit):
+    headers = {**kit.applicant(), "Idempotency-Key": "apply-1"}
+    body = kit.application()
+    first = await kit.client.post("/v1/agencies", json=body, headers=headers)
+    again = await kit.client.post("/v1/agencies", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    other_body = await kit.client.post("/v1/agencies", json=kit.application(), headers=headers)
+    assert other_body.status_code == 409
