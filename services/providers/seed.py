@@ -35,7 +35,9 @@ HI, RA, TR, ED, ST, OT = (ServiceType.HAZARD_INSPECTION, ServiceType.RISK_ASSESS
 AGENCIES: list[dict[str, Any]] = [
     {"name": "慈溪安泰安全技术服务有限公司(演示)", "types": [HI, RA, TR], "towns": [0, 1, 2],
      "experts": [("王安检(演示)", [HI]), ("李培训(演示)", [TR, RA])],
-     "offerings": [(HI, "隐患排查上门服务", 80_000, 180), (RA, "企业安全风险评估", 150_000, 240),
+     # Priced for a micro firm: its prevention budget (about 20% of a ~1,500-yuan premium) must fund
+     # at least one inspection, as the village-park programmes' small-firm "safety check-ups" are.
+     "offerings": [(HI, "小微企业隐患排查上门服务", 25_000, 180), (RA, "企业安全风险评估", 150_000, 240),
                    (TR, "全员安全生产培训", 60_000, 120)]},
     {"name": "宁波衡信安全评价咨询有限公司(演示)", "types": [RA, ST], "towns": [3, 4, 5],
      "experts": [("陈评价(演示)", [RA, ST]), ("周标准(演示)", [ST])],
