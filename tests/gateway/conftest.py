@@ -113,7 +113,7 @@ def platform_overrides(backend: str, kernel: Any, urls: dict[str, str]) -> dict[
     return overrides
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=testing.backends())
+@pytest_asyncio.fixture(scope="package", loop_scope="package", params=testing.backends())
 async def platform(request, tmp_path_factory) -> AsyncIterator[Platform]:
     from anze.composition import create_embedded_app, migrate_all, seed_all
     from services.kernel.settings import KernelSettings

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 GUANHAIWEI = "330282107"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,0 +1,61 @@
+"""Nested fields across the three services are fetched in batches: the number of calls from the gateway
+to the services does not grow with the length of the list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="package")
+
+NESTED = """query($n: Int, $e: ID) { bookings(first: $n, filter: {enterpriseId: $e}) { totalCount nodes {
+  id number status funding start
+  enterprise { id name insured policies { id number } }
+  policy { id number preventionSpentFen insurer { name } product { name } }
+  offering { id serviceType priceFen agency { id name } }
+  agency { id name experts { id name } offerings { id } }
+  expert { id name agency { id name } }
+  hazards { id status booking { id } }
+} } }"""
+
+BOOKINGS = 6
+
+
+async def book_visits(platform, count: int) -> list[str]:
+    ctx = platform.ctx
+    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)
+    slots = (await platform.data("""query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f,
+        to: $t) { start expertId } }""", {"o": ctx["demo_offering_id"], "f": start.isoformat(),
+                                          "t": (start + timedelta(days=21)).isoformat()}, as_="enterprise"))
+    ids = []
+    for slot in slots["availableSlots"][::7][:count]:
+        booked = (await platform.data("""mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
+            ... on Booking { id } ... on OperationError { code message } } }""", {"in": {
+            "offeringId": ctx["demo_offering_id"], "enterpriseId": ctx["demo_enterprise_id"],
+            "start": slot["start"], "expertId": slot["expertId"], "funding": "SELF"}}, as_="enterprise"))["bookVisit"]
+        assert booked["__typename"] == "Booking", booked
+        ids.append(booked["id"])
+    assert len(ids) == count
+    return ids
+
+
+async def calls_for(platform, first: int, as_: str) -> tuple[dict[str, int], list]:
+    before = platform.gateway.service_calls()
+    body = await platform.gql(NESTED, {"n": first, "e": platform.ctx["demo_enterprise_id"]}, as_=as_)
+    after = platform.gateway.service_calls()
+    assert not body.get("errors"), body["errors"]
+    return {k: after[k] - before[k] for k in after}, body["data"]["bookings"]["nodes"]
+
+
+async def test_service_calls_for_a_nested_list_do_not_grow_with_its_length(platform):
+    await book_visits(platform, BOOKINGS)
+    one, one_nodes = await calls_for(platform, 1, "enterprise")
+    many, many_nodes = await calls_for(platform, BOOKINGS, "enterprise")
+    assert len(one_nodes) == 1 and len(many_nodes) == BOOKINGS
+    assert all(n["enterprise"]["id"] == platform.ctx["demo_enterprise_id"] for n in many_nodes)
+    assert all(n["offering"]["agency"]["id"] == platform.ctx["demo_agency_id"] for n in many_nodes)
+    assert all(n["expert"]["agency"]["id"] == platform.ctx["demo_agency_id"] for n in many_nodes)
+    assert all(one[service] >= 1 for service in ("policy", "providers", "bookings")), one
+    assert many == one, f"{BOOKINGS} bookings made {many} calls, one booking {one}"
