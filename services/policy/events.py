@@ -23,11 +23,14 @@ def publish(session: AsyncSession, name: str, payload: dict[str, Any]) -> None:
     record_event(session, Outbox, name, payload)
 
 
+ENTERPRISE_FIELDS = ("uscc", "name", "town_code", "village_code", "park_name", "size_class", "risk_color",
+                     "principal_name", "contact_phone", "employees", "high_risk_tags")
+
+
 def enterprise_payload(e: Enterprise) -> dict[str, Any]:
-    return {"enterprise_id": e.id, "uscc": e.uscc, "name": e.name, "town_code": e.town_code,
-            "village_code": e.village_code, "park_name": e.park_name, "size_class": e.size_class,
-            "risk_color": e.risk_color, "principal_name": e.principal_name, "contact_phone": e.contact_phone,
-            "employees": e.employees, "high_risk_tags": list(e.high_risk_tags or [])}
+    payload: dict[str, Any] = {"enterprise_id": e.id, **{k: getattr(e, k) for k in ENTERPRISE_FIELDS}}
+    payload["high_risk_tags"] = list(e.high_risk_tags or [])
+    return payload
 
 
 def policy_payload(p: Policy, e: Enterprise) -> dict[str, Any]:
