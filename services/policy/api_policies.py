@@ -64,6 +64,17 @@ async def list_policies(
     return {"items": [policy_dict(p) for p in rows], "next_cursor": cursor, "total": total}
 
 
+@router.get("/renewals", response_model=Page[PolicyOut], tags=["policies"])
+async def renewals_due(session: Session, paging: Paging, runtime: Runtime,
+                       principal: Principal = allow(Role.ENTERPRISE, Role.INSURER)) -> Any:
+    """ACTIVE policies ending within the renewal window (``ANZE_POLICY_RENEWAL_WINDOW_DAYS``, 30) without a
+    live successor yet: the insurer's book, or the firm's own."""
+    window = (today(), today() + timedelta(days=runtime.settings.renewal_window_days))
+    stmt = repository.policy_query(principal, status="ACTIVE", ending_between=window, without_successor=True)
+    rows, cursor, total = await paginate(session, stmt, Policy.id, paging)
+    return {"items": [policy_dict(p) for p in rows], "next_cursor": cursor, "total": total}
+
+
 @router.get("/policies/{policy_id}", response_model=PolicyOut, tags=["policies"])
 async def get_policy(policy_id: str, session: Session, principal: Principal = allow(*READERS)) -> Any:
     policy, _ = await policies.load_policy(session, principal=principal, policy_id=policy_id)
@@ -110,6 +121,16 @@ async def list_payments(
     if pending_for_days is not None:
         status, before = "PENDING", utcnow() - timedelta(days=pending_for_days)
     stmt = repository.payment_query(principal, status=status, method=method, created_before=before)
+    rows, cursor, total = await paginate(session, stmt, Payment.id, paging)
+    return {"items": [payments.payment_out(p) for p in rows], "next_cursor": cursor, "total": total}
+
+
+@router.get("/payments/awaited", response_model=Page[PaymentOut], tags=["payments"])
+async def awaited_transfers(session: Session, paging: Paging, runtime: Runtime,
+                            principal: Principal = allow(Role.INSURER)) -> Any:
+    """Bank transfers still PENDING after ``ANZE_POLICY_PENDING_PAYMENT_ALERT_DAYS`` (7) days."""
+    before = utcnow() - timedelta(days=runtime.settings.pending_payment_alert_days)
+    stmt = repository.payment_query(principal, status="PENDING", method="BANK_TRANSFER", created_before=before)
     rows, cursor, total = await paginate(session, stmt, Payment.id, paging)
     return {"items": [payments.payment_out(p) for p in rows], "next_cursor": cursor, "total": total}
 

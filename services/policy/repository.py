@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from services.kernel.auth import Principal, Role
@@ -207,8 +208,11 @@ async def get_policy(session: AsyncSession, policy_id: str, *, lock: bool = Fals
 def policy_query(principal: Principal, *, ids: Sequence[str] | None = None, status: str | None = None,
                  enterprise_id: str | None = None, insurer_id: str | None = None,
                  ending_between: tuple[date, date] | None = None,
-                 enterprise_ids: Sequence[str] | None = None) -> Select[Any]:
+                 enterprise_ids: Sequence[str] | None = None, without_successor: bool = False) -> Select[Any]:
     stmt = select(Policy)
+    if without_successor:
+        successor = aliased(Policy)
+        stmt = stmt.where(~exists().where(successor.predecessor_id == Policy.id, successor.status != "CANCELLED"))
     if principal.role is Role.ENTERPRISE:
         stmt = stmt.where(Policy.enterprise_id == (principal.org or ""))
     elif principal.role is Role.INSURER:

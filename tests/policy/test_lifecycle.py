@@ -257,3 +257,14 @@ async def test_the_renewal_list_shows_policies_ending_within_30_days(world):
                                      params={"ending_within_days": 30})).json()
     ids = {p["id"] for p in listed["items"]}
     assert ending in ids and fresh["id"] not in ids
+
+
+async def test_the_renewal_list_drops_a_policy_once_renewed(world):
+    insurer, product = await product_of(world)
+    firm = await world.firm()
+    ending = await past_policy(world, firm, product, today() - timedelta(days=350))
+    ins = world.as_(Role.INSURER, insurer)
+    due = (await world.client.get("/v1/renewals", headers=ins)).json()
+    assert [p["id"] for p in due["items"]] == [ending]
+    assert (await world.client.post(f"/v1/policies/{ending}/renew", headers=ins)).status_code == 201
+    assert (await world.client.get("/v1/renewals", headers=ins)).json()["items"] == []
