@@ -64,6 +64,14 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def lines(self) -> list[str]:
+        """The report as a person reads it (the CLI prints these)."""
+        if self.ok:
+            return [f"imported {self.rows} rows: {self.created} new firms, {self.unchanged} unchanged"]
+        bad = len({e.line for e in self.errors})
+        return [f"rejected: {bad} of {self.rows} rows have errors; nothing was imported",
+                *(f"line {e.line}: {e.field}: {e.message}" for e in self.errors)]
+
 
 class ImportRejected(ProblemError):
     status, code = 422, "IMPORT_REJECTED"

@@ -44,6 +44,7 @@ async def test_a_clean_csv_is_imported_and_the_same_file_again_changes_nothing(w
     seen: list[tuple[int, int]] = []
     report = await import_firms(world.app.state.runtime.database, path, progress=lambda d, t: seen.append((d, t)))
     assert report.ok and report.rows == 2 and report.created == 2 and report.unchanged == 0
+    assert report.lines() == ["imported 2 rows: 2 new firms, 0 unchanged"]
     assert seen[-1] == (2, 2)
     before = await firm_count(world)
     again = await import_firms(world.app.state.runtime.database, path)
@@ -92,6 +93,8 @@ async def test_one_bad_row_rejects_the_file_with_each_error_by_line(world, tmp_p
     assert "check character" in messages[3] and "line 4" in messages[5] and "火星镇" in messages[6]
     assert "sector" in messages[8] and "negative" in messages[9]
     assert await firm_count(world) == before
+    printed = report.lines()
+    assert printed[0].startswith("rejected: 8 of 10 rows") and printed[1].startswith("line 3: uscc:")
 
 
 async def test_the_bureau_uploads_a_registry_and_sees_the_rejected_lines(world, tmp_path):
