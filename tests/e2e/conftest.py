@@ -69,6 +69,13 @@ async def eventually(check, within: float = 20.0, every: float = 0.2):
         await asyncio.sleep(every)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch) -> None:
+    """Demo accounts are hashed with a cheap argon2 cost in tests (production keeps RFC 9106's)."""
+    monkeypatch.setenv("ANZE_GATEWAY_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("ANZE_GATEWAY_ARGON2_MEMORY_KIB", "8192")
+
+
 @pytest.fixture
 async def embedded(tmp_path) -> AsyncIterator[Gql]:
     kernel = KernelSettings(env="test", var_dir=tmp_path, bus_url="memory://", relay_poll_seconds=0.2,
