@@ -180,6 +180,9 @@ async def book_visit(*, ctx: BookingContext, session: AsyncSession, principal: P
     end = start + timedelta(minutes=offering.duration_minutes)
     local_day = ctx.calendar.local_date(start)
     enterprise = await repository.get_enterprise(session, data.enterprise_id)
+    if data.expert_id and await repository.expert_bookings_between(session, data.expert_id, start, end):
+        # The common refusal, answered before asking providers anything; the claims still decide races.
+        raise SlotTaken("the expert already has a visit at that time", field="start")
 
     policy_id = insurer_id = None
     if data.funding is Funding.INSURER:
