@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.common import Long, OperationError, enum_value, maybe_date, to_date
+from gateway.common import Long, OperationError, enum_value, maybe_date, to_date, to_datetime
 from gateway.context import Info
 from services.kernel.errors import Forbidden
 
@@ -46,6 +46,7 @@ class PaymentStatus(enum.Enum):
 class CancelReason(enum.Enum):
     CLOSED = "CLOSED"
     STOPPED_OPERATING = "STOPPED_OPERATING"
+    SWITCHED_INSURER = "SWITCHED_INSURER"
     DUPLICATE = "DUPLICATE"
     OTHER = "OTHER"
 
@@ -125,10 +126,12 @@ class Policy:
     start_date: date
     end_date: date
     cancelled_on: date | None = None
+    activated_at: datetime | None = strawberry.field(default=None, description="when payment made it ACTIVE")
+    cancel_reason: str | None = None
+    predecessor: strawberry.ID | None = strawberry.field(default=None, description="the policy this one renews")
     enterprise_id: strawberry.Private[str]
     insurer_id: strawberry.Private[str]
     product_id: strawberry.Private[str]
-    predecessor_id: strawberry.Private[str | None] = None
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Annotated[Enterprise, strawberry.lazy("gateway.enterprises.types")]:
@@ -175,9 +178,11 @@ class Policy:
                    headcount=int(row.get("headcount") or 0), limit_per_person_fen=row.get("limit_per_person_fen", 0),
                    premium_fen=row.get("premium_fen", 0), prevention_budget_fen=row.get("prevention_budget_fen", 0),
                    start_date=to_date(row["start_date"]), end_date=to_date(row["end_date"]),
-                   cancelled_on=maybe_date(row.get("cancelled_on")), enterprise_id=row["enterprise_id"],
-                   insurer_id=row["insurer_id"], product_id=row["product_id"],
-                   predecessor_id=row.get("predecessor_id"))
+                   cancelled_on=maybe_date(row.get("cancelled_on")),
+                   activated_at=to_datetime(row["activated_at"]) if row.get("activated_at") else None,
+                   cancel_reason=row.get("cancel_reason"), predecessor=row.get("predecessor_id"),
+                   enterprise_id=row["enterprise_id"],
+                   insurer_id=row["insurer_id"], product_id=row["product_id"])
 
 
 @strawberry.type

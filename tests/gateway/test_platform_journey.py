@@ -50,7 +50,7 @@ async def register_firm(platform, employees: int = 60) -> str:
     return str(made["id"])
 
 
-async def buy_policy(platform, firm_id: str, as_: str) -> dict:
+async def buy_policy(platform, firm_id: str, as_: str, start: date | None = None) -> dict:
     ctx = platform.ctx
     firm = (await platform.data("query($id: ID!) { enterprise(id: $id) { id employees } }",
                                 {"id": firm_id}, as_=as_))["enterprise"]
@@ -60,7 +60,8 @@ async def buy_policy(platform, firm_id: str, as_: str) -> dict:
         ... on Quote { id premiumFen preventionBudgetFen factors { name value } }
         ... on OperationError { code message field } } }""", {"in": {
         "enterpriseId": firm["id"], "productId": product["id"], "headcount": firm["employees"],
-        "limitPerPersonFen": product["limitOptionsFen"][-1], "startDate": china_today().isoformat()}},
+        "limitPerPersonFen": product["limitOptionsFen"][-1],
+        "startDate": (start or china_today()).isoformat()}},
         as_=as_))["requestQuote"]
     assert quote["__typename"] == "Quote", quote
     policy = (await platform.data("""mutation($q: ID!) { bindQuote(quoteId: $q) { __typename
