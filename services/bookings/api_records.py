@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from services.bookings import archive, hazards, ledger, metrics, plans, repository
 from services.bookings.api import ANY, Ctx, Paging, split_ids
-from services.bookings.models import Hazard, Photo, PolicyLedger, TimeOff, WorkingHours
+from services.bookings.models import Hazard, Photo, PolicyLedger, ServicePlan, TimeOff, WorkingHours
 from services.bookings.schemas import HazardOut, LedgerEntryOut, LedgerOut, RectificationIn, VerificationIn
 from services.kernel.auth import CurrentPrincipal, Principal, Role, allow
 from services.kernel.errors import Forbidden, NotFound, ProblemError, ValidationProblem
@@ -106,6 +106,16 @@ async def ledger_lines(session: Session, principal: CurrentPrincipal, policy_id:
     """The ledger line by line (事故预防服务费用台账): budget, reservations, spend, releases, adjustments."""
     await _visible_ledger(session, principal, policy_id)
     return [LedgerEntryOut.model_validate(e) for e in await repository.ledger_entries(session, policy_id)]
+
+
+@router.get("/policies/{policy_id}/prevention", dependencies=[allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)],
+            tags=["ledger"])
+async def policy_prevention(session: Session, principal: CurrentPrincipal, policy_id: str) -> dict[str, Any]:
+    """Per policy: visits planned (the plan) and done, budget and spend, hazards found, open, overdue, closed."""
+    row = await _visible_ledger(session, principal, policy_id)
+    plan = await session.get(ServicePlan, policy_id)
+    return {**_ledger_out(row).model_dump(), "visits_planned_per_year": plan.visits_per_year if plan else None,
+            **await metrics.policy_summary(session, policy_id)}
 
 
 class PlanChange(BaseModel):

@@ -108,3 +108,22 @@ async def prevention(session: AsyncSession, *, region: str | None, insurer: str 
 
 EMPTY = {"budget_fen": 0, "spent_fen": 0, "visits_planned": 0, "visits_done": 0, "hazards_found": 0,
          "hazards_closed": 0, "major_hazards_open": 0, "overdue_hazards": 0, "closure_rate": 0.0}
+
+
+async def policy_summary(session: AsyncSession, policy_id: str) -> dict[str, int]:
+    """One policy's visits and hazards for its insurer and the firm: two GROUP BY queries."""
+    counts = dict((await session.execute(select(Booking.status, func.count()).where(
+        Booking.policy_id == policy_id).group_by(Booking.status))).all())
+    late = await session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.policy_id == policy_id, Booking.late_cancellation.is_(True))) or 0
+    hazards = dict((await session.execute(select(Hazard.status, func.count()).where(
+        Hazard.policy_id == policy_id).group_by(Hazard.status))).all())
+    return {
+        "visits_booked": sum(n for s, n in counts.items() if s in ("REQUESTED", "CONFIRMED", "CHECKED_IN")),
+        "visits_done": sum(n for s, n in counts.items() if s in DONE),
+        "cancellations": int(counts.get("CANCELLED", 0)), "late_cancellations": int(late),
+        "no_shows": int(counts.get("NO_SHOW", 0)),
+        "hazards_found": sum(hazards.values()), "hazards_open": int(hazards.get("OPEN", 0))
+        + int(hazards.get("RECTIFICATION_SUBMITTED", 0)),
+        "hazards_overdue": int(hazards.get("OVERDUE", 0)), "hazards_closed": int(hazards.get("CLOSED", 0)),
+    }

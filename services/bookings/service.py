@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import datetime, timedelta
 
@@ -187,9 +188,14 @@ async def book_visit(*, ctx: BookingContext, session: AsyncSession, principal: P
     policy_id = insurer_id = None
     if data.funding is Funding.INSURER:
         policy_id, insurer_id = await _insurer_policy(session, data=data, local_day=local_day)
-        if not await providers.on_panel(insurer_id, offering.agency_id, local_day):
+        # The panel and the qualified experts are independent questions: ask both at once.
+        on_panel, candidates = await asyncio.gather(providers.on_panel(insurer_id, offering.agency_id, local_day),
+                                                    providers.qualified_experts(offering.id, local_day))
+        if not on_panel:
             raise InvalidState("the agency is not on the insurer's panel", field="offering_id")
-    elif data.policy_id:
+    else:
+        candidates = await providers.qualified_experts(offering.id, local_day)
+    if data.funding is Funding.SELF and data.policy_id:
         policy = await repository.get_ledger(session, data.policy_id)
         if policy is None or policy.enterprise_id != data.enterprise_id:
             raise ValidationProblem("the firm holds no policy with this id", field="policy_id")
@@ -199,7 +205,6 @@ async def book_visit(*, ctx: BookingContext, session: AsyncSession, principal: P
         policy = await repository.get_ledger(session, policy_id)
         town_code = policy.town_code if policy else None
 
-    candidates = await providers.qualified_experts(offering.id, local_day)
     expert_id = await _pick_expert(ctx, session, candidates=candidates, wanted=data.expert_id, start=start, end=end,
                                    town_code=town_code, buffer=_travel_buffer(ctx, offering))
     booking = Booking(

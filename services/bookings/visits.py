@@ -149,6 +149,8 @@ async def service_record(session: AsyncSession, booking: Booking) -> dict[str, o
     """The record both parties confirm (AQ 9010): time, place, agency, staff, items, findings, follow-up."""
     reports = await repository.reports_of(session, booking.id)
     hazards = await repository.hazards_of_booking(session, booking.id)
+    ticked = {item for r in reports for item in r.items}
+    checklist = CHECKLISTS.get(booking.service_type, [])
     return {
         "booking_id": booking.id, "number": booking.number, "enterprise_id": booking.enterprise_id,
         "agency_id": booking.agency_id, "expert_id": booking.expert_id, "service_type": booking.service_type,
@@ -160,6 +162,8 @@ async def service_record(session: AsyncSession, booking: Booking) -> dict[str, o
                      "measures": r.measures, "created_at": r.created_at.isoformat()} for r in reports],
         "hazards": [{"id": h.id, "grade": h.grade, "description": h.description, "location": h.location,
                      "deadline": h.deadline.isoformat(), "six_in_place": h.six_in_place} for h in hazards],
+        "checklist": [{"item": item, "checked": item in ticked} for item in checklist],
+        "other_items": sorted(ticked - set(checklist)),
         "price_fen": booking.price_fen, "funding": booking.funding,
     }
 

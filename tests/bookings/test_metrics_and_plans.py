@@ -107,3 +107,16 @@ async def test_the_insurer_changes_the_plan_only_with_the_firms_agreement(kit):
     assert declined.json()["visits_per_year"] == 3
     nothing = await kit.post(f"/v1/plans/{policy}/agreement", kit.enterprise(firm), {"accept": True})
     assert nothing.status_code == 409
+
+
+async def test_the_insurer_sees_one_policys_visits_budget_and_hazards(kit, book_of_two_insurers):
+    policy = book_of_two_insurers["policy_a"]
+    summary = await kit.client.get(f"/v1/policies/{policy}/prevention", headers=kit.insurer("ins_ma"))
+    assert summary.status_code == 200, summary.text
+    assert {k: v for k, v in summary.json().items() if k in (
+        "budget_fen", "spent_fen", "visits_planned_per_year", "visits_done", "cancellations", "hazards_found",
+        "hazards_open", "hazards_closed")} == {
+        "budget_fen": 200_000, "spent_fen": 80_000, "visits_planned_per_year": 2, "visits_done": 1,
+        "cancellations": 1, "hazards_found": 2, "hazards_open": 1, "hazards_closed": 1}
+    other = await kit.client.get(f"/v1/policies/{policy}/prevention", headers=kit.insurer("ins_mb"))
+    assert other.status_code == 403

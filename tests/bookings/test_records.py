@@ -123,6 +123,8 @@ async def test_an_acknowledged_record_is_never_edited_and_corrections_are_new_en
     assert [(r["kind"], r["summary"]) for r in record["reports"]] == [
         ("REPORT", "现场排查完成"), ("CORRECTION", "更正：排查范围含二号车间")]
     assert record["check_in_location"] == [30.17, 121.27] and record["acknowledged_at"] is not None
+    checked = {c["item"] for c in record["checklist"] if c["checked"]}
+    assert checked == {"消防设施与疏散通道", "电气线路与配电箱"} and len(record["checklist"]) == 9
     chain = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()
     assert chain["intact"] is True
     assert [e["kind"] for e in chain["entries"]] == ["SERVICE_RECORD", "CORRECTION"]
