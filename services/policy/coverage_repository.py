@@ -34,25 +34,28 @@ async def coverage_rows(session: AsyncSession, *, region_level: str, region_code
     flag = case((cover.c.enterprise_id.is_not(None), 1), else_=0)
     measures = (func.count(), func.coalesce(func.sum(flag), 0), func.coalesce(func.sum(Enterprise.employees), 0),
                 func.coalesce(func.sum(Enterprise.employees * flag), 0))
-    base = (select(*measures).select_from(Enterprise)
-            .outerjoin(cover, cover.c.enterprise_id == Enterprise.id)
-            .where(_region_filter(region_level, region_code)))
-    total = (await session.execute(base)).one()
-    if not grouped:
-        return [], tuple(total)
+    if not grouped or dimension == "HIGH_RISK_TAG":  # a firm may carry several tags: count the total apart
+        base = (select(*measures).select_from(Enterprise)
+                .outerjoin(cover, cover.c.enterprise_id == Enterprise.id)
+                .where(_region_filter(region_level, region_code)))
+        total = tuple((await session.execute(base)).one())
+        if not grouped:
+            return [], total
     keys: dict[str, Any] = {
         "TOWN": Enterprise.town_code, "VILLAGE": Enterprise.village_code, "PARK": Enterprise.park_code,
         "SIZE_CLASS": Enterprise.size_class, "INDUSTRY": Enterprise.industry_code,
         "INSURER": cover.c.insurer_id, "HIGH_RISK_TAG": EnterpriseTag.tag,
     }
     key = keys[dimension]
-    grouped = (select(key.label("key"), *measures).select_from(Enterprise)
-               .outerjoin(cover, cover.c.enterprise_id == Enterprise.id))
+    stmt = (select(key.label("key"), *measures).select_from(Enterprise)
+            .outerjoin(cover, cover.c.enterprise_id == Enterprise.id))
     if dimension == "HIGH_RISK_TAG":
-        grouped = grouped.outerjoin(EnterpriseTag, EnterpriseTag.enterprise_id == Enterprise.id)
-    grouped = grouped.where(_region_filter(region_level, region_code)).group_by(key)
-    rows = [tuple(r) for r in (await session.execute(grouped)).all()]
-    return rows, tuple(total)
+        stmt = stmt.outerjoin(EnterpriseTag, EnterpriseTag.enterprise_id == Enterprise.id)
+    stmt = stmt.where(_region_filter(region_level, region_code)).group_by(key)
+    rows = [tuple(r) for r in (await session.execute(stmt)).all()]
+    if dimension != "HIGH_RISK_TAG":  # every firm is in exactly one group: the total adds the few group rows
+        total = tuple(sum(int(r[i]) for r in rows) for i in range(1, 5))
+    return rows, total
 
 
 # ---------------------------------------------------------------- coverage snapshots

@@ -194,6 +194,7 @@ async def import_firms(database: Database, path: Path | str, *, progress: Progre
     """Validate every row, then write all of them in one transaction, or none."""
     path = Path(path)
     report = ImportReport()
+    await service.seed_regions(database)  # reference data; a fresh database may not have started the service yet
     async with database.transaction() as session:
         regions = Catalogue(await repository.all_regions(session))
         parsed: list[tuple[int, EnterpriseIn]] = []
