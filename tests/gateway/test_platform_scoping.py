@@ -1,0 +1,86 @@
+"""Each role sees only its own rows on every query that returns rows: the gateway passes the caller's token
+on and the services scope; queries a role may not make answer FORBIDDEN (or UNAUTHENTICATED)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_platform_batching import book_visits
+
+pytestmark = pytest.mark.asyncio(loop_scope="package")
+
+ROLES = ("enterprise", "insurer", "agency", "expert", "bureau", "admin")
+
+
+async def codes(platform, query: str, variables: dict | None = None) -> dict[str | None, str | None]:
+    out: dict[str | None, str | None] = {}
+    for who in (None, *ROLES):
+        body = await platform.gql(query, variables, as_=who)
+        out[who] = body["errors"][0]["extensions"]["code"] if body.get("errors") else None
+    return out
+
+
+async def test_firms_are_visible_to_the_firm_itself_insurers_and_the_bureau_only(platform):
+    got = await codes(platform, "{ enterprises(first: 5) { totalCount } }")
+    assert got == {None: "UNAUTHENTICATED", "enterprise": None, "insurer": None, "agency": "FORBIDDEN",
+                   "expert": "FORBIDDEN", "bureau": None, "admin": None}
+    bureau = await platform.data("{ enterprises(first: 500) { nodes { townCode } } }", as_="bureau")
+    assert bureau["enterprises"]["nodes"] and all(n["townCode"].startswith("330282")
+                                                  for n in bureau["enterprises"]["nodes"])
+
+
+async def test_policies_are_a_firms_own_an_insurers_book_and_the_bureaus_region(platform):
+    got = await codes(platform, "{ policies(first: 5) { totalCount } }")
+    assert got[None] == "UNAUTHENTICATED" and got["agency"] == "FORBIDDEN" and got["expert"] == "FORBIDDEN"
+    insurer = platform.ctx["insurer_ids"][0]
+    book = await platform.data("{ policies(first: 500) { totalCount nodes { insurer { id } } } }", as_="insurer")
+    region = await platform.data("{ policies(first: 500) { totalCount } }", as_="bureau")
+    assert {n["insurer"]["id"] for n in book["policies"]["nodes"]} == {insurer}
+    assert book["policies"]["totalCount"] < region["policies"]["totalCount"]
+    own = await platform.data("{ policies(first: 500) { nodes { enterprise { id } } } }", as_="enterprise")
+    assert all(n["enterprise"]["id"] == platform.ctx["demo_enterprise_id"] for n in own["policies"]["nodes"])
+
+
+async def test_bookings_and_hazards_are_scoped_to_firm_agency_and_assigned_expert(platform):
+    ctx = platform.ctx
+    await book_visits(platform, 1)
+    query = "{ bookings(first: 500) { totalCount nodes { id agency { id } expert { id } enterprise { id } } } }"
+    firm = (await platform.data(query, as_="enterprise"))["bookings"]
+    assert firm["totalCount"] >= 1 and all(n["enterprise"]["id"] == ctx["demo_enterprise_id"] for n in firm["nodes"])
+    agency = (await platform.gql(query, as_="agency"))["data"]["bookings"]
+    assert agency["totalCount"] >= 1 and all(n["agency"]["id"] == ctx["demo_agency_id"] for n in agency["nodes"])
+    expert = (await platform.gql(query, as_="expert"))["data"]["bookings"]
+    assert all(n["expert"]["id"] == ctx["demo_expert_id"] for n in expert["nodes"])
+    assert (await codes(platform, "{ bookings { totalCount } hazards { totalCount } }"))[None] == "UNAUTHENTICATED"
+    hazards = await platform.data("{ hazards(first: 500) { nodes { enterprise { id } } } }", as_="enterprise")
+    assert all(n["enterprise"]["id"] == ctx["demo_enterprise_id"] for n in hazards["hazards"]["nodes"])
+
+
+async def test_metrics_and_action_lists_are_for_the_bureau_and_insurers(platform):
+    coverage = await codes(platform, '{ coverage(regionCode: "330282") { partial } }')
+    assert coverage == {None: "UNAUTHENTICATED", "enterprise": "FORBIDDEN", "insurer": None,
+                        "agency": "FORBIDDEN", "expert": "FORBIDDEN", "bureau": None, "admin": None}
+    prevention = await codes(platform, "{ preventionMetrics { budgetFen spentFen closureRate } }")
+    assert prevention["enterprise"] == "FORBIDDEN" and prevention["bureau"] is None and prevention["insurer"] is None
+    at_risk = await codes(platform, "{ uninsuredAtRisk { truncated } }")
+    assert at_risk == {None: "UNAUTHENTICATED", "enterprise": "FORBIDDEN", "insurer": "FORBIDDEN",
+                       "agency": "FORBIDDEN", "expert": "FORBIDDEN", "bureau": None, "admin": None}
+    performance = await codes(platform, "{ agencyPerformance { agencyName closureRate } }")
+    assert performance["bureau"] is None and performance["agency"] == "FORBIDDEN"
+
+
+async def test_the_bureaus_lists_hold_only_firms_to_act_on(platform):
+    data = await platform.data("{ uninsuredAtRisk { truncated enterprises { insured compulsory highRiskTags } } "
+                               "overdueMajorHazards { id grade status } "
+                               "agencyPerformance { agencyName closureRate agency { id } } }", as_="bureau")
+    firms = data["uninsuredAtRisk"]["enterprises"]
+    assert firms and all(not f["insured"] and (f["compulsory"] or f["highRiskTags"]) for f in firms)
+    assert all(h["grade"] == "MAJOR" and h["status"] == "OVERDUE" for h in data["overdueMajorHazards"])
+    assert data["agencyPerformance"] and all(p["agency"]["id"] for p in data["agencyPerformance"])
+
+
+async def test_accounts_are_listed_to_the_organisation_that_manages_them(platform):
+    experts = await platform.data("{ accounts { email role orgId } }", as_="agency")
+    assert experts["accounts"] and all(a["orgId"] == platform.ctx["demo_agency_id"] for a in experts["accounts"])
+    firm = await platform.gql("{ accounts { email } }", as_="enterprise")
+    assert firm["errors"][0]["extensions"]["code"] == "FORBIDDEN"
