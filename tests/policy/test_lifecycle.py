@@ -268,3 +268,32 @@ async def test_the_renewal_list_drops_a_policy_once_renewed(world):
     assert [p["id"] for p in due["items"]] == [ending]
     assert (await world.client.post(f"/v1/policies/{ending}/renew", headers=ins)).status_code == 201
     assert (await world.client.get("/v1/renewals", headers=ins)).json()["items"] == []
+
+
+async def test_paying_a_renewal_publishes_activated_and_renewed_with_the_predecessor(world):
+    insurer, product = await product_of(world)
+    firm = await world.firm()
+    old = await past_policy(world, firm, product, today() - timedelta(days=340))
+    me = world.as_(Role.ENTERPRISE, firm["id"])
+    successor = (await world.client.post(f"/v1/policies/{old}/renew", headers=me)).json()
+    payment = (await world.client.post(f"/v1/policies/{successor['id']}/payments", headers=me,
+                                       json={"method": "BANK_TRANSFER"})).json()
+    r = await world.client.post(f"/v1/payments/{payment['id']}/confirm-offline",
+                                headers=world.as_(Role.INSURER, insurer), json={"reference": "RENEW-1"})
+    assert r.status_code == 200
+    assert (await world.client.get(f"/v1/policies/{successor['id']}", headers=me)).json()["status"] == "ACTIVE"
+    for name in ("policy.policy.activated", "policy.policy.renewed"):
+        sent = [e for e in await events_named(world, name) if e["policy_id"] == successor["id"]]
+        assert len(sent) == 1 and sent[0]["predecessor_id"] == old
+
+
+async def test_an_enterprise_edits_its_own_firm_only(world):
+    mine, other = await world.firm(), await world.firm()
+    me = world.as_(Role.ENTERPRISE, mine["id"])
+    r = await world.client.patch(f"/v1/enterprises/{mine['id']}", headers=me,
+                                 json={"employees": 25, "annual_revenue_fen": 500 * 1_000_000, "tenure": "PARK_IN_PARK"})
+    assert r.status_code == 200 and r.json()["size_class"] == "SMALL" and r.json()["tenure"] == "PARK_IN_PARK"
+    assert (await world.client.patch(f"/v1/enterprises/{other['id']}", headers=me,
+                                     json={"name": "x"})).status_code == 403
+    r = await world.client.patch(f"/v1/enterprises/{mine['id']}", headers=me, json={"blacklisted": False})
+    assert r.status_code == 403
