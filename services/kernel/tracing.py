@@ -5,8 +5,10 @@ without a ``traceparent`` gets its server span's, which the kernel's request con
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger("anze.tracing")
@@ -58,15 +60,53 @@ def _traceparent_hook(span: Any, scope: dict[str, Any]) -> None:
     scope["headers"] = [*headers, (b"traceparent", value.encode())]
 
 
-def _instrument_database(app: Any, provider: Any) -> None:
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+class _ChildSpansOnly:
+    """A tracer that records a query only inside a traced request or call: the outbox relay's polling
+    every second would otherwise make a trace of its own each time."""
 
+    def __init__(self, tracer: Any) -> None:
+        self._tracer = tracer
+
+    @staticmethod
+    def _orphan(context: Any) -> bool:
+        from opentelemetry import trace
+
+        return not trace.get_current_span(context).get_span_context().is_valid
+
+    def start_span(self, name: str, context: Any = None, *args: Any, **kwargs: Any) -> Any:
+        from opentelemetry import trace
+
+        if self._orphan(context):
+            return trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+        return self._tracer.start_span(name, context, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def start_as_current_span(self, name: str, context: Any = None, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        from opentelemetry import trace
+
+        if self._orphan(context):
+            yield trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+            return
+        with self._tracer.start_as_current_span(name, context, *args, **kwargs) as span:
+            yield span
+
+
+def _instrument_database(app: Any, provider: Any) -> None:
+    """Spans for this part's queries, on its own engine only (not every engine of the process)."""
     runtime = getattr(app.state, "runtime", None)
-    database = getattr(runtime, "database", None)
-    engine = getattr(database, "engine", None)
-    if engine is not None:
-        SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider,
-                                            enable_commenter=False)
+    engine = getattr(getattr(runtime, "database", None), "engine", None)
+    if engine is None:
+        return
+    try:
+        from opentelemetry.instrumentation.sqlalchemy import __version__
+        from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+        from opentelemetry.metrics import NoOpMeterProvider
+    except ImportError:
+        log.warning("opentelemetry-instrumentation-sqlalchemy is missing: no database spans")
+        return
+    tracer = _ChildSpansOnly(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", __version__))
+    usage = NoOpMeterProvider().get_meter("anze").create_up_down_counter("db.client.connections.usage")
+    app.state.engine_tracer = EngineTracer(tracer, engine.sync_engine, usage, enable_commenter=False)
 
 
 def _instrument_httpx(provider: Any) -> None:
@@ -75,7 +115,7 @@ def _instrument_httpx(provider: Any) -> None:
 
     with _lock:
         if not _httpx_instrumented:
-            HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+            HTTPXClientInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
             _httpx_instrumented = True
 
 
@@ -105,8 +145,14 @@ def setup_tracing(app: Any, service_name: str, settings: Any, *, exporter: Any |
 
 
 def shutdown_tracing() -> None:
-    """Flush and stop every provider this process made (at exit)."""
+    """Flush and stop every provider this process made, and stop tracing httpx (at exit, and in tests)."""
+    global _httpx_instrumented
     with _lock:
         for provider in _providers.values():
             provider.shutdown()
         _providers.clear()
+        if _httpx_instrumented:
+            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+            HTTPXClientInstrumentor().uninstrument()
+            _httpx_instrumented = False

@@ -4,6 +4,7 @@ with the online backup API and on PostgreSQL with pg_dump/pg_restore."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -144,22 +145,27 @@ async def test_a_damaged_backup_is_refused_before_anything_is_written(databases,
         await restore(tmp_path / "backup", {"providers": target["providers"]})
 
 
-@pytest.mark.filterwarnings("ignore")
-def test_the_command_line_backs_up_the_embedded_databases_and_restores_them_into_a_new_var(tmp_path):
+async def test_the_command_line_backs_up_the_embedded_databases_and_restores_them_into_a_new_var(tmp_path):
     env = {**os.environ, "ANZE_ENV": "test", "ANZE_VAR_DIR": str(tmp_path / "var"), "ANZE_LOG_JSON": "false"}
     for name in list(env):
         if name.endswith("_DATABASE_URL") and name.startswith("ANZE_"):
             del env[name]
-    subprocess.run([str(ANZE), "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    subprocess.run([str(ANZE), "backup", str(tmp_path / "bk")], env=env, check=True, capture_output=True,
-                   timeout=300)
+    kernel = KernelSettings(var_dir=tmp_path / "var", env="test")
+    await migrate_all(kernel, parts=database_parts())
+    await _seed(kernel, None)
+    before = {part: await _snapshot(f"sqlite+aiosqlite:///{tmp_path / 'var' / f'{part}.db'}")
+              for part in database_parts()}
+
+    made = await asyncio.to_thread(subprocess.run, [str(ANZE), "backup", str(tmp_path / "bk")], env=env,
+                                   capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
     manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
-    assert set(manifest["parts"]) == set(database_parts())
     assert {entry["kind"] for entry in manifest["parts"].values()} == {"sqlite"}
 
     env["ANZE_VAR_DIR"] = str(tmp_path / "var2")
-    restored = subprocess.run([str(ANZE), "restore", str(tmp_path / "bk")], env=env, capture_output=True,
-                              text=True, timeout=300)
+    restored = await asyncio.to_thread(subprocess.run, [str(ANZE), "restore", str(tmp_path / "bk")], env=env,
+                                       capture_output=True, text=True, timeout=300)
     assert restored.returncode == 0, restored.stderr
     for part in database_parts():
-        assert (tmp_path / "var2" / f"{part}.db").stat().st_size > 0
+        after = await _snapshot(f"sqlite+aiosqlite:///{tmp_path / 'var2' / f'{part}.db'}")
+        assert after == before[part], part
