@@ -115,21 +115,23 @@ async def seed_demo(database: Database, ctx: dict[str, Any]) -> None:
             employees=8, annual_revenue_fen=200 * 1_000_000, total_assets_fen=150 * 1_000_000,
             risk_color="YELLOW", principal_name="演示负责人", contact_phone="13900000000"))
         weights = [4 if t.code == GUANHAIWEI else 1 for t in towns]
+        firms = []
         for n in range(1, count):
             town = rng.choices(towns, weights)[0]
-            firm = await service.register_enterprise(session, principal=SEED, demo=True, data=firm_input(
-                rng, n, town.code, town.name, villages[town.code], parks[town.code]))
+            firms.append(firm_input(rng, n, town.code, town.name, villages[town.code], parks[town.code]))
+        ids = await service.register_many(session, firms, demo=True)
+        for firm_id, firm in zip(ids, firms, strict=True):
             if rng.random() < 0.30:
-                await insure(session, rng, firm, rng.choice(product_ids))
+                await insure(session, rng, firm_id, firm.employees, rng.choice(product_ids))
     ctx.update(insurer_ids=insurer_ids, product_ids=product_ids, demo_enterprise_id=demo_firm.id)
     log.info("policy demo data: %d firms, %d insurers", count, len(insurer_ids))
 
 
-async def insure(session: Any, rng: random.Random, firm: Enterprise, product_id: str) -> None:
+async def insure(session: Any, rng: random.Random, firm_id: str, employees: int, product_id: str) -> None:
     """Quote, bind, pay by transfer and confirm, starting some day in the past year."""
     start = today() - timedelta(days=rng.randint(0, 330))
-    quote = await policies.request_quote(session, principal=SEED, enterprise_id=firm.id, product_id=product_id,
-                                         headcount=firm.employees, limit_per_person_fen=rng.choice(LIMITS[:3]),
+    quote = await policies.request_quote(session, principal=SEED, enterprise_id=firm_id, product_id=product_id,
+                                         headcount=employees, limit_per_person_fen=rng.choice(LIMITS[:3]),
                                          start_date=start, on=start)
     policy = await policies.bind_quote(session, principal=SEED, quote_id=quote.id, on=start)
     payment = await payments.new_payment(session, policy, method="BANK_TRANSFER", amount_fen=policy.premium_fen)

@@ -223,9 +223,10 @@ def same_firm(e: Enterprise, data: EnterpriseIn) -> bool:
         data.high_risk_tags)
 
 
-async def register_many(session: AsyncSession, rows: list[EnterpriseIn]) -> int:
+async def register_many(session: AsyncSession, rows: list[EnterpriseIn], *, demo: bool = False) -> list[str]:
     """Register already validated firms (new codes, known regions) with multi-row inserts, an event each:
-    the registry import's path, where building ORM objects per row would be most of the time."""
+    the registry import's and the demo seed's path, where ORM objects per row would be most of the time.
+    Returns the new ids in the order of ``rows``."""
     now = utcnow()
     firms, tags, outbox = [], [], []
     for data in rows:
@@ -234,7 +235,7 @@ async def register_many(session: AsyncSession, rows: list[EnterpriseIn]) -> int:
         values["size_class"], values["compulsory"] = derived(
             sector=values["sector"], employees=values["employees"], annual_revenue_fen=values["annual_revenue_fen"],
             total_assets_fen=values["total_assets_fen"], tags=values["high_risk_tags"])
-        values.update(id=new_id("ent"), demo=False, blacklisted=False, operating_status="OPERATING",
+        values.update(id=new_id("ent"), demo=demo, blacklisted=False, operating_status="OPERATING",
                       created_at=now, updated_at=now)
         firms.append(values)
         tags += [{"enterprise_id": values["id"], "tag": t} for t in values["high_risk_tags"]]
@@ -246,4 +247,4 @@ async def register_many(session: AsyncSession, rows: list[EnterpriseIn]) -> int:
         await session.execute(insert(EnterpriseTag), tags)
     await session.execute(insert(Outbox), outbox)
     session.info["anze_events"] = True  # the relay is woken after commit, as record_event would
-    return len(firms)
+    return [f["id"] for f in firms]
