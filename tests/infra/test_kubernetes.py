@@ -207,3 +207,11 @@ def test_scaled_each_database_is_reached_by_its_own_part_and_migration_only():
             assert _reaches(objects, part, database, "postgres") == (part == owner), (part, database)
         for other in DB_PARTS:
             assert _reaches(objects, f"migrate-{other}", database, "postgres") == (other == owner)
+
+
+def test_the_demo_seed_job_is_valid_and_reaches_every_database_of_the_city():
+    job = yaml.safe_load((K8S / "extras" / "seed-demo-job.yaml").read_text())
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    assert _pod_spec(job)["containers"][0]["args"] == ["seed", "--demo"]
+    objects = [*render(K8S / "overlays" / "city"), {**job, "metadata": {**job["metadata"], "namespace": "anze"}}]
+    assert _reaches(objects, "seed-demo", "postgres", "postgres")

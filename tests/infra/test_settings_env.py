@@ -91,3 +91,11 @@ def test_every_part_is_told_where_its_database_bus_and_token_keys_are(name):
     assert "ANZE_GATEWAY_JWT_PRIVATE_KEY_FILE" in gateway_env
     web_env = {e["name"] for e in deployments["web"]["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "ANZE_WEB_SESSION_SECRET" in web_env
+
+
+def test_every_variable_the_demo_seed_job_sets_is_read_by_a_settings_class():
+    import yaml
+
+    job = yaml.safe_load((K8S / "extras" / "seed-demo-job.yaml").read_text())
+    configmap = by_kind(render(K8S / "overlays" / "city"), "ConfigMap")["anze-config"]
+    assert not _unknown(_k8s_names([job, configmap]))
