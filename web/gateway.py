@@ -51,6 +51,7 @@ class OperationError:
 class GraphQLResult:
     data: dict[str, Any]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    hidden: bool = False  # some details were refused to this user and are left empty
 
     def codes(self) -> set[str]:
         return {str((e.get("extensions") or {}).get("code", "")) for e in self.errors}
@@ -88,6 +89,7 @@ class Gateway:
         self.transports = transports if transports is not None else {}
         self.timeout = timeout
         self._client: ServiceClient | None = None
+        self._input_fields: dict[str, set[str]] = {}
 
     @property
     def client(self) -> ServiceClient:
@@ -96,6 +98,16 @@ class Gateway:
             self._client = ServiceClient("gateway", "http://gateway" if transport else self.base_url,
                                          transport=transport, timeout=self.timeout, retries=0)
         return self._client
+
+    async def input_fields(self, type_name: str) -> set[str]:
+        """The fields the gateway's schema accepts on an input type, asked once: lets a page send a newer
+        field (``HazardInput.sixInPlace``) only to a gateway that knows it."""
+        if type_name not in self._input_fields:
+            result = await self.execute("query($t: String!) { __type(name: $t) { inputFields { name } } }",
+                                        {"t": type_name})
+            kind = result.data.get("__type") or {}
+            self._input_fields[type_name] = {f["name"] for f in kind.get("inputFields") or []}
+        return self._input_fields[type_name]
 
     async def close(self) -> None:
         if self._client is not None:
@@ -126,7 +138,14 @@ class Gateway:
         if "UNAUTHENTICATED" in codes:
             raise NotAuthenticated()
         if "FORBIDDEN" in codes:
-            raise AccessDenied()
+            # a refused top-level field means the page itself is not for this user; a refused detail
+            # inside it (the firm behind an agency's booking) only leaves that detail empty
+            if any(len(e.get("path") or ()) <= 1 for e in result.errors
+                   if (e.get("extensions") or {}).get("code") == "FORBIDDEN"):
+                raise AccessDenied()
+            result.errors = [e for e in result.errors if (e.get("extensions") or {}).get("code") != "FORBIDDEN"]
+            codes = result.codes()
+            result.hidden = True
         if result.partial:
             has_data = any(v is not None for v in result.data.values())
             if not (allow_partial and has_data):

@@ -338,4 +338,12 @@ EN: dict[str, str] = {
     '验收整改': 'Verify rectification',
     '验收结论': 'Verification',
     '高危标签': 'High-risk tags',
+    '重大事故隐患须写明此项。': 'Required for a major hazard.',
+    '整改人员': 'Personnel',
+    '整改责任': 'Responsibility',
+    '整改措施': 'Measures',
+    '整改资金': 'Funds',
+    '整改时限': 'Time limit',
+    '应急预案': 'Contingency plan',
+    '重大事故隐患“六落实”（等级为重大时必填）': 'The "six in place" of a major hazard (required when the grade is major)',
 }

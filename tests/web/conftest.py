@@ -93,8 +93,10 @@ def platform_url(tmp_path_factory: pytest.TempPathFactory):
     thread.join(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(platform_url: str):
+    """Chromium for one test module: sync Playwright keeps an event loop running while it lives, which
+    would stop the async tests of the other modules, so it does not outlive its module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from web.charts import Bar, Point, bar_chart, line_chart
 from web.gateway import GatewayError, GatewayUnavailable, download
-from web.i18n import language, translator
+from web.i18n import SHANGHAI, language, translator
 from web.pages import CsrfChecked, gateway_of, not_found, query, render, require
 from web.session import SessionUser
 
@@ -62,7 +62,7 @@ async def load_coverage(request: Request, region: str, group_by: str, as_of: dat
 
 async def load_trend(request: Request, region: str) -> list[dict[str, Any]]:
     """The last twelve months; the page still shows the coverage when the trend cannot be had."""
-    today = date.today()
+    today = datetime.now(SHANGHAI).date()
     start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
     try:
         result = await query(request, TREND, {"region": region, "from": start.isoformat(),

@@ -3,13 +3,13 @@ transfer, my policies. Visits and hazards are in ``enterprise_visits``."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.i18n import yuan_to_fen
+from web.i18n import SHANGHAI, yuan_to_fen
 from web.pages import (
     CsrfChecked,
     Form,
@@ -120,7 +120,7 @@ async def _quote_form(request: Request, user: SessionUser, form: Form, status: i
     firm = data.get("enterprise") or {}
     products = data.get("products") or []
     form.values.setdefault("headcount", str(firm.get("employees") or ""))
-    form.values.setdefault("start_date", (date.today() + timedelta(days=1)).isoformat())
+    form.values.setdefault("start_date", (datetime.now(SHANGHAI).date() + timedelta(days=1)).isoformat())
     if products:
         form.values.setdefault("product_id", products[0]["id"])
         form.values.setdefault("limit_yuan", str(min(products[0]["limitOptionsFen"] or [40_000_000]) // 100))

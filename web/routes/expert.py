@@ -13,6 +13,7 @@ from web.i18n import SHANGHAI
 from web.pages import (
     CsrfChecked,
     Form,
+    gateway_of,
     mutate,
     not_found,
     query,
@@ -75,6 +76,10 @@ mutation Verify($id: ID!, $accepted: Boolean!, $note: String) {
   }
 }"""
 
+SIX_IN_PLACE = (  # a major hazard's "six in place": (form name, GraphQL name, label)
+    ("personnel", "personnel", "整改人员"), ("responsibility", "responsibility", "整改责任"),
+    ("measures", "measures", "整改措施"), ("funds", "funds", "整改资金"), ("deadline", "deadline", "整改时限"),
+    ("contingency_plan", "contingencyPlan", "应急预案"))
 HAZARD_SLOTS = 3  # blank hazard blocks on the report form; "add more" raises it without any script
 GRADES = ("GENERAL", "MAJOR")
 
@@ -103,6 +108,7 @@ async def _visit_page(request: Request, booking_id: str, form: Form, error: Any 
     default_deadline = (today() + timedelta(days=15)).isoformat()
     return render(request, "expert/visit.html", {
         "booking": booking, "form": form, "error": error, "slots": range(slots), "grades": GRADES,
+        "six_in_place": SIX_IN_PLACE,
         "default_deadline": default_deadline}, status_code=status)
 
 
@@ -120,7 +126,7 @@ async def check_in(request: Request, booking_id: str, user: SessionUser = Expert
     return redirect(f"/expert/visits/{booking_id}", "checked_in")
 
 
-def parse_report(form: Form) -> dict[str, Any]:
+def parse_report(form: Form, *, six_in_place: bool = True) -> dict[str, Any]:
     """The report as the schema's ``VisitReportInput``; problems go on the form next to each field."""
     summary = form.value("summary")
     if len(summary) < 4:
@@ -142,8 +148,18 @@ def parse_report(form: Form) -> dict[str, Any]:
                 form.add(f"hazard_{index}_deadline", "整改期限不能早于今天。")
         except ValueError:
             form.add(f"hazard_{index}_deadline", "请选择整改期限。")
-        hazards.append({"grade": grade, "description": description, "deadline": deadline,
-                        "location": form.value(f"hazard_{index}_location") or None})
+        hazard = {"grade": grade, "description": description, "deadline": deadline,
+                  "location": form.value(f"hazard_{index}_location") or None}
+        if grade == "MAJOR":
+            six = {}
+            for name, key, _label in SIX_IN_PLACE:
+                value = form.value(f"hazard_{index}_six_{name}")
+                if not value:
+                    form.add(f"hazard_{index}_six_{name}", "重大事故隐患须写明此项。")
+                six[key] = value
+            if six_in_place:
+                hazard["sixInPlace"] = six
+        hazards.append(hazard)
     return {"summary": summary, "items": items, "hazards": hazards}
 
 
@@ -153,7 +169,8 @@ async def submit_report(request: Request, booking_id: str, user: SessionUser = E
     if form.value("add_hazard"):  # the "add another hazard" button keeps what was typed
         form.values["hazard_slots"] = str(int(form.value("hazard_slots", "3") or 3) + 1)
         return await _visit_page(request, booking_id, form)
-    report = parse_report(form)
+    accepted = await gateway_of(request).input_fields("HazardInput")
+    report = parse_report(form, six_in_place="sixInPlace" in accepted)
     if not form.ok:
         return await _visit_page(request, booking_id, form, status=400)
     _, error = await mutate(request, REPORT, {"id": booking_id, "input": report}, "submitVisitReport")
