@@ -6,9 +6,9 @@
 set -euo pipefail
 
 : "${POSTGRES_USER:=postgres}"
-: "${ANZE_DB_PARTS:=policy providers bookings gateway}"
+: "${DB_PARTS:=policy providers bookings gateway}"
 
-for part in $ANZE_DB_PARTS; do
+for part in $DB_PARTS; do
   var="$(echo "${part}" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="${!var:-}"
   if [ -z "$password" ]; then
