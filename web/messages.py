@@ -346,4 +346,5 @@ EN: dict[str, str] = {
     '整改时限': 'Time limit',
     '应急预案': 'Contingency plan',
     '重大事故隐患“六落实”（等级为重大时必填）': 'The "six in place" of a major hazard (required when the grade is major)',
+    '投保数据暂时无法取得（保单服务未响应），请稍后刷新。': 'Coverage figures cannot be had right now (the policy service did not answer); refresh shortly.',
 }
