@@ -196,3 +196,47 @@ async def test_asking_twice_for_a_card_payment_reuses_the_same_intent(shop):
     second = (await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me, json={"method": "CARD"}))
     assert first.json()["id"] == second.json()["id"]
     assert first.json()["client_secret"] == second.json()["client_secret"]
+
+
+async def test_localstripes_own_signed_webhook_activates_the_policy(shop, localstripe_url, module_backend):
+    """localstripe posts a real, signed payment_intent.succeeded to the service served on loopback."""
+    import asyncio
+    import contextlib
+    import socket
+
+    import httpx
+    import uvicorn
+
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(shop.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient() as http:
+            r = await http.post(f"{localstripe_url}/_config/webhooks/policy-{module_backend}",
+                                data={"url": f"http://127.0.0.1:{port}/v1/stripe/webhook", "secret": SECRET,
+                                      "events[]": "payment_intent.succeeded"},
+                                headers={"Authorization": "Bearer sk_test_policy"})
+            assert r.status_code == 200, r.text
+        _, policy, me = await pending_policy(shop)
+        payment = (await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
+                                          json={"method": "CARD"})).json()
+        intent_id = await intent_of(shop, payment["id"])
+        card = await shop.stripe.v1.payment_methods.create_async(params={"type": "card", "card": {
+            "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+        await shop.stripe.v1.payment_intents.update_async(intent_id, params={"payment_method": card.id})
+        await shop.stripe.v1.payment_intents.confirm_async(intent_id)
+        for _ in range(300):  # localstripe sends about a second later
+            if await policy_status(shop, policy, me) == "ACTIVE":
+                break
+            await asyncio.sleep(0.1)
+        assert await policy_status(shop, policy, me) == "ACTIVE"
+        assert await activations(shop, policy["id"]) == 1
+    finally:
+        server.should_exit = True
+        await serving
