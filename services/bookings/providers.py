@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -49,29 +51,61 @@ def _items(body: Any) -> list[dict[str, Any]]:
     return list(body or [])
 
 
+class AnswerCache:
+    """Providers' answers that are the same for every logged-in caller (public offerings, the experts of
+    an offering on a day, panel membership on a day), kept a few seconds to spare the hops under load.
+    Suspensions and withdrawn qualifications also arrive as events, which bookings checks uncached."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = ttl_seconds
+        self.entries: dict[tuple[str, ...], tuple[float, Any]] = {}
+
+    async def get(self, key: tuple[str, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        now = time.monotonic()
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await load()
+        if self.ttl > 0:
+            if len(self.entries) > 10_000:
+                self.entries.clear()
+            self.entries[key] = (now + self.ttl, value)
+        return value
+
+
 class Providers:
     """Calls made with the caller's own token, so providers applies its own access rules."""
 
-    def __init__(self, client: ServiceClient, principal: Principal) -> None:
+    def __init__(self, client: ServiceClient, principal: Principal, cache: AnswerCache | None = None) -> None:
         self.client, self.token = client, principal.token
+        self.cache = cache or AnswerCache(0)
 
     async def offering(self, offering_id: str) -> Offering:
-        try:
-            return Offering.from_json(await self.client.get(f"/v1/offerings/{offering_id}", token=self.token))
-        except ProblemError as exc:
-            if exc.status == 404:
-                raise NotFound(f"no offering {offering_id}", field="offering_id") from exc
-            raise
+        async def load() -> Offering:
+            try:
+                return Offering.from_json(await self.client.get(f"/v1/offerings/{offering_id}", token=self.token))
+            except ProblemError as exc:
+                if exc.status == 404:
+                    raise NotFound(f"no offering {offering_id}", field="offering_id") from exc
+                raise
+
+        return await self.cache.get(("offering", offering_id), load)  # type: ignore[no-any-return]
 
     async def qualified_experts(self, offering_id: str, on: date) -> list[Expert]:
-        body = await self.client.get(f"/v1/offerings/{offering_id}/experts", params={"on": on.isoformat()},
-                                     token=self.token)
-        return [Expert.from_json(e) for e in _items(body)]
+        async def load() -> list[Expert]:
+            body = await self.client.get(f"/v1/offerings/{offering_id}/experts", params={"on": on.isoformat()},
+                                         token=self.token)
+            return [Expert.from_json(e) for e in _items(body)]
+
+        return await self.cache.get(("experts", offering_id, on.isoformat()), load)  # type: ignore[no-any-return]
 
     async def on_panel(self, insurer_id: str, agency_id: str, on: date) -> bool:
-        body = await self.client.get(f"/v1/panels/{insurer_id}/agencies/{agency_id}",
-                                     params={"on": on.isoformat()}, token=self.token)
-        return bool(body.get("on_panel"))
+        async def load() -> bool:
+            body = await self.client.get(f"/v1/panels/{insurer_id}/agencies/{agency_id}",
+                                         params={"on": on.isoformat()}, token=self.token)
+            return bool(body.get("on_panel"))
+
+        return await self.cache.get(("panel", insurer_id, agency_id, on.isoformat()), load)  # type: ignore[no-any-return]
 
     async def expert(self, expert_id: str) -> Expert:
         return Expert.from_json(await self.client.get(f"/v1/experts/{expert_id}", token=self.token))

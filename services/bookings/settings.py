@@ -30,6 +30,8 @@ class BookingsSettings(PartSettings):
     extra_workdays: list[date] = Field(default_factory=list, description="weekend days worked (调休)")
     checkin_earliest_hours: float | None = Field(
         None, ge=0, description="how long before the start an expert may check in (unset: any time after confirming)")
+    providers_cache_seconds: float = Field(
+        5, ge=0, description="how long providers' caller-independent answers are reused (0: never)")
     overdue_job_seconds: float = Field(3600, description="how often the overdue job looks (it is idempotent)")
     archive_years: int = Field(5, ge=5, description="how long service records are kept")
     cjk_font: Path | None = Field(None, description="a TTF/TTC font with Chinese glyphs for PDF notices")
