@@ -215,3 +215,18 @@ def test_the_demo_seed_job_is_valid_and_reaches_every_database_of_the_city():
     assert _pod_spec(job)["containers"][0]["args"] == ["seed", "--demo"]
     objects = [*render(K8S / "overlays" / "city"), {**job, "metadata": {**job["metadata"], "namespace": "anze"}}]
     assert _reaches(objects, "seed-demo", "postgres", "postgres")
+
+
+def test_only_the_gateway_mounts_the_signing_key_and_its_user_can_read_it(overlay):
+    _, objects = overlay
+    for part, deployment in by_kind(objects, "Deployment").items():
+        spec = _pod_spec(deployment)
+        signing = [v for v in spec["volumes"]
+                   if any(i["key"] == "signing.pem" for i in v.get("secret", {}).get("items", []))]
+        if part != "gateway":
+            assert not signing, part
+            continue
+        assert len(signing) == 1
+        mode = signing[0]["secret"]["defaultMode"]
+        assert mode & 0o040 and not mode & 0o007, oct(mode)  # the pod's fsGroup reads it, others do not
+        assert spec["securityContext"]["fsGroup"] == spec["securityContext"]["runAsGroup"]
