@@ -150,6 +150,43 @@ async def median_ms(runs: int, call) -> float:
     return statistics.median(times)
 
 
+async def paired_medians(runs: int, first, second) -> tuple[float, float]:
+    await first()
+    await second()
+    a, b = [], []
+    for n in range(runs):
+        for call, out in ((first, a), (second, b)) if n % 2 == 0 else ((second, b), (first, a)):
+            began = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - began) * 1000)
+    return statistics.median(a), statistics.median(b)
+
+
+async def nested_parts(http: httpx.AsyncClient, base: dict[str, str], headers: dict[str, str],
+                       runs: int) -> dict[str, float]:
+    """What the nested query costs in the services: the list, then one batch read per kind of row."""
+    page = (await http.get(base["bookings"] + "/v1/bookings", params={"limit": 100}, headers=headers)).json()
+    items = page["items"]
+    reads = {
+        "bookings: GET /v1/bookings?limit=100": ("bookings", "/v1/bookings", {"limit": 100}),
+        "policy: GET /v1/enterprises?ids=(100)": ("policy", "/v1/enterprises",
+                                                  {"ids": ",".join({b["enterprise_id"] for b in items}),
+                                                   "limit": 500}),
+        "policy: GET /v1/policies?ids=(100)": ("policy", "/v1/policies",
+                                               {"ids": ",".join({b["policy_id"] for b in items}), "limit": 500}),
+        "providers: GET /v1/agencies?ids=": ("providers", "/v1/agencies",
+                                             {"ids": ",".join({b["agency_id"] for b in items}),
+                                              "approved_only": "false", "limit": 500}),
+    }
+    out = {}
+    for name, (part, path, params) in reads.items():
+        async def read(part=part, path=path, params=params) -> None:
+            r = await http.get(base[part] + path, params=params, headers=headers)
+            assert r.status_code == 200, r.text
+        out[name] = await median_ms(runs, read)
+    return out
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=100_000)
@@ -198,15 +235,20 @@ async def main() -> None:
                     body = r.json()
                     assert "errors" not in body and len(body["data"]["bookings"]["nodes"]) == 100, r.text[:500]
 
-                gateway_ms = await median_ms(args.runs, through_gateway)
-                direct_ms = await median_ms(args.runs, direct)
+                # Interleaved, so that both see the same load on a shared machine.
+                gateway_ms, direct_ms = await paired_medians(args.runs, through_gateway, direct)
                 nested_ms = await median_ms(args.runs, nested)
+                parts = await nested_parts(http, base, admin, args.runs)
         print(f"coverage(groupBy: TOWN) over {args.firms:,} firms, median of {args.runs}:")
         print(f"  through the gateway (GraphQL)      {gateway_ms:8.1f} ms")
         print(f"  on the policy service directly     {direct_ms:8.1f} ms")
         extra = gateway_ms - direct_ms
         print(f"  ratio (gateway overhead)           {gateway_ms / direct_ms:8.2f} x  (+{extra:.1f} ms)")
         print(f"nested list of 100 bookings with firm, policy and agency (3 services): {nested_ms:.1f} ms")
+        print("  the same four reads called on the services directly, median each:")
+        for name, ms in parts.items():
+            print(f"    {name:<44} {ms:8.1f} ms")
+        print(f"    {'sum':<44} {sum(parts.values()):8.1f} ms")
     finally:
         for url in urls.values():
             await testing.drop_pg_database(url)
