@@ -113,7 +113,7 @@ async def policy_payments(policy_id: str, session: Session,
 @router.get("/payments", response_model=Page[PaymentOut], tags=["payments"])
 async def list_payments(
     session: Session, paging: Paging, status: str | None = None, method: str | None = None,
-    pending_for_days: Annotated[int | None, Query(ge=0, description="PENDING for longer than N days")] = None,
+    pending_for_days: Annotated[int | None, Query(ge=0, le=3650, description="PENDING for longer than N days")] = None,
     principal: Principal = allow(Role.ENTERPRISE, Role.INSURER),
 ) -> Any:
     """The caller's payments; an insurer's ``?pending_for_days=N`` lists transfers still awaited after N days."""
