@@ -4,18 +4,18 @@ groups; the gateway's GraphQL is its only source of data, so it has no database.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.kernel.observability import health_router, install_request_context
 from services.kernel.runtime import Wiring
 from web.gateway import Gateway
-from web.pages import install_error_pages, make_templates
+from web.pages import install_error_pages, make_templates, resolve_user
 from web.routes import agency, bureau, bureau_lists, enterprise, enterprise_visits, expert, insurer, public
-from web.session import Sessions, Signer
+from web.session import SESSION_COOKIE, Sessions, Signer
 from web.settings import WebSettings
 
 SETTINGS = WebSettings
@@ -39,9 +39,25 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app = FastAPI(title="Anze web", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.gateway = gateway
-    app.state.sessions = Sessions(Signer(settings.resolved_session_secret()), secure=settings.cookie_secure)
+    app.state.sessions = Sessions(Signer(settings.resolved_session_secret()), secure=settings.cookie_secure,
+                                  lifetime_seconds=settings.session_hours * 3600)
     app.state.templates = make_templates()
     install_request_context(app, "web")
+
+    @app.middleware("http")
+    async def session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every page runs as the session's user, refreshed when its access token has ended."""
+        if request.url.path.startswith(("/static/", "/healthz", "/readyz", "/metrics")):
+            return await call_next(request)
+        user = await resolve_user(request)
+        response = await call_next(request)
+        sets_session = any(c.startswith(SESSION_COOKIE + "=") for c in response.headers.getlist("set-cookie"))
+        if getattr(request.state, "session_changed", False) and not sets_session:
+            if user is None:
+                app.state.sessions.logout(response)
+            else:
+                app.state.sessions.store(response, user)
+        return response
 
     async def ready() -> dict[str, str]:
         try:

@@ -85,10 +85,47 @@ def gateway_of(request: Request) -> Gateway:
     return request.app.state.gateway  # type: ignore[no-any-return]
 
 
+REFRESH = """
+mutation Refresh($t: String!) {
+  refreshToken(refreshToken: $t) {
+    __typename
+    ... on AuthPayload { token refreshToken user { id email role orgId regionCode } }
+    ... on OperationError { code message }
+  }
+}"""
+
+
 def optional_user(request: Request) -> SessionUser | None:
-    user = sessions_of(request).read(request)
+    """The user this request runs as (resolved, and refreshed when needed, by ``resolve_user``)."""
+    if not hasattr(request.state, "user"):
+        request.state.user = sessions_of(request).read(request)
+    return request.state.user  # type: ignore[no-any-return]
+
+
+async def resolve_user(request: Request) -> SessionUser | None:
+    """Read the session; when its access token has ended, spend the refresh token for a new one (the
+    response then carries the new cookie), or end the session when the gateway refuses."""
+    sessions = sessions_of(request)
+    user = sessions.read(request, allow_expired=True)
+    if user is not None and user.expired:
+        user = await _refresh(request, user)
     request.state.user = user
     return user
+
+
+async def _refresh(request: Request, user: SessionUser) -> SessionUser | None:
+    request.state.session_changed = True
+    if not user.refresh_token:
+        return None
+    try:
+        result = await gateway_of(request).execute(REFRESH, {"t": user.refresh_token}, allow_partial=False)
+    except (GatewayUnavailable, GatewayError, NotAuthenticated, AccessDenied):
+        log.info("the session could not be refreshed; the user logs in again")
+        return None
+    payload = result.data.get("refreshToken") or {}
+    if operation_error(payload) is not None or not payload.get("token"):
+        return None
+    return sessions_of(request).from_auth_payload(payload)
 
 
 def require(*roles: str) -> Callable[[Request], SessionUser]:
@@ -125,7 +162,7 @@ CsrfChecked = Depends(verify_csrf)
 async def query(request: Request, document: str, variables: dict[str, Any] | None = None,
                 *, allow_partial: bool = True) -> GraphQLResult:
     """One GraphQL call as the logged-in user (or anonymously on public pages)."""
-    user = getattr(request.state, "user", None) or optional_user(request)
+    user = optional_user(request)
     result = await gateway_of(request).execute(document, variables, token=user.token if user else None,
                                                 allow_partial=allow_partial)
     if result.partial:
@@ -177,7 +214,7 @@ async def read_form(request: Request) -> Form:
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     lang = i18n.language(request)
-    user = request.state.user if hasattr(request.state, "user") else optional_user(request)
+    user = optional_user(request)
     sessions = sessions_of(request)
     gettext = i18n.translator(lang)
     path = request.url.path

@@ -38,6 +38,7 @@ class SessionUser:
     org_id: str | None
     region_code: str | None
     expires_at: float
+    refresh_token: str | None = None  # the gateway's, spent to get a new access token when this one ends
 
     @property
     def expired(self) -> bool:
@@ -58,7 +59,8 @@ class Signer:
         return hmac.compare_digest(self.sign(value, purpose), signature)
 
     def dumps(self, payload: dict[str, Any], purpose: str) -> str:
-        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+        # no "=" padding, so the cookie value needs no quoting
+        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
         return f"{body}.{self.sign(body, purpose)}"
 
     def loads(self, text: str, purpose: str) -> dict[str, Any] | None:
@@ -66,7 +68,7 @@ class Signer:
         if not body or not self.verify(body, signature, purpose):
             return None
         try:
-            value = json.loads(base64.urlsafe_b64decode(body.encode()))
+            value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         except (ValueError, binascii.Error):
             return None
         return value if isinstance(value, dict) else None
@@ -84,13 +86,14 @@ def token_expiry(token: str) -> float:
 
 
 class Sessions:
-    def __init__(self, signer: Signer, *, secure: bool) -> None:
+    def __init__(self, signer: Signer, *, secure: bool, lifetime_seconds: int = 12 * 3600) -> None:
         self.signer = signer
         self.secure = secure
+        self.lifetime_seconds = lifetime_seconds  # how long a browser stays logged in without activity
 
     # ---------------------------------------------------------------- session cookie
 
-    def read(self, request: Request) -> SessionUser | None:
+    def read(self, request: Request, *, allow_expired: bool = False) -> SessionUser | None:
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
@@ -101,17 +104,27 @@ class Sessions:
             user = SessionUser(**payload)
         except TypeError:
             return None
-        return None if user.expired else user
+        return user if allow_expired or not user.expired else None
 
-    def login(self, request: Request, response: Response, auth_payload: dict[str, Any]) -> SessionUser:
+    @staticmethod
+    def from_auth_payload(auth_payload: dict[str, Any]) -> SessionUser:
+        """The session of an ``AuthPayload`` (from ``login`` or ``refreshToken``)."""
         token = auth_payload["token"]
         user = auth_payload["user"]
-        session = SessionUser(token=token, user_id=user["id"], email=user["email"], role=user["role"],
-                              org_id=user.get("orgId"), region_code=user.get("regionCode"),
-                              expires_at=token_expiry(token) or time.time() + 1800)
+        return SessionUser(token=token, user_id=user["id"], email=user["email"], role=user["role"],
+                           org_id=user.get("orgId"), region_code=user.get("regionCode"),
+                           expires_at=token_expiry(token) or time.time() + 1800,
+                           refresh_token=auth_payload.get("refreshToken"))
+
+    def store(self, response: Response, session: SessionUser) -> None:
+        # without a refresh token the session ends with the access token
+        lifetime = self.lifetime_seconds if session.refresh_token else int(session.expires_at - time.time())
         response.set_cookie(SESSION_COOKIE, self.signer.dumps(session.__dict__, "session"),
-                            max_age=max(60, int(session.expires_at - time.time())), httponly=True,
-                            samesite="lax", secure=self.secure, path="/")
+                            max_age=max(60, lifetime), httponly=True, samesite="lax", secure=self.secure, path="/")
+
+    def login(self, request: Request, response: Response, auth_payload: dict[str, Any]) -> SessionUser:
+        session = self.from_auth_payload(auth_payload)
+        self.store(response, session)
         # a new CSRF secret at every login, so a token planted before login is worthless after it
         request.state.csrf_seed, request.state.csrf_new = secrets.token_urlsafe(24), False
         self._set_csrf_cookie(response, request.state.csrf_seed)

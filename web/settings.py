@@ -24,6 +24,8 @@ class WebSettings(PartSettings):
     session_secret: SecretStr | None = Field(
         None, description="signs the session cookie and CSRF tokens; generated under var/ in dev when unset")
     cookie_secure: bool = Field(False, description="mark cookies Secure (set it behind HTTPS)")
+    session_hours: int = Field(12, ge=1, le=24 * 14,
+                               description="a browser stays logged in this long, refreshing its token")
     page_size: int = Field(20, ge=1, le=200)
 
     def resolved_session_secret(self) -> bytes:

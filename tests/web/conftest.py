@@ -30,6 +30,28 @@ async def web(web_settings: WebSettings):
         yield client
 
 
+@pytest.fixture
+async def gateway_without_policy(keys: testing.TestKeys, tmp_path, db_url: str):
+    """The real gateway with its accounts, while the policy service it needs is down (nothing listens)."""
+    from anze.composition import part_app_module
+    from gateway import seed as gateway_seed
+    from gateway.settings import GatewaySettings
+    from services.kernel.db import Database
+    from services.kernel.migrations import upgrade
+
+    kernel = keys.kernel_settings(tmp_path)
+    settings = GatewaySettings(kernel=kernel, database_url=db_url, jwt_private_key=keys.private_pem.decode(),
+                               policy_url=DEAD_GATEWAY, providers_url=DEAD_GATEWAY, bookings_url=DEAD_GATEWAY,
+                               service_timeout_seconds=0.5, argon2_time_cost=1, argon2_memory_kib=8192)
+    database = Database(settings.resolved_database_url("gateway"))
+    await upgrade(database, part_app_module("gateway").MIGRATIONS)
+    await gateway_seed.seed_demo(database, {"region_code": "330282"})
+    await database.dispose()
+    app = part_app_module("gateway").create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app, kernel
+
+
 def csrf_token_of(page: httpx.Response) -> str:
     import re
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from gateway import seed as gateway_seed
 from services.kernel import testing
 from services.kernel.runtime import Wiring
-from tests.web.conftest import DEAD_GATEWAY, csrf_token_of
+from tests.web.conftest import csrf_token_of
 from web.app import create_app
 from web.settings import WebSettings
 
@@ -24,27 +22,6 @@ async def test_a_page_says_the_platform_is_unavailable_when_the_gateway_does_not
     assert page.status_code == 503
     assert "服务暂时不可用" in page.text
     assert "Traceback" not in page.text
-
-
-@pytest.fixture
-async def gateway_without_policy(keys: testing.TestKeys, tmp_path, db_url: str):
-    """The real gateway with its accounts, while the policy service it needs is down (nothing listens)."""
-    from anze.composition import part_app_module
-    from gateway.settings import GatewaySettings
-    from services.kernel.db import Database
-    from services.kernel.migrations import upgrade
-
-    kernel = keys.kernel_settings(tmp_path)
-    settings = GatewaySettings(kernel=kernel, database_url=db_url, jwt_private_key=keys.private_pem.decode(),
-                               policy_url=DEAD_GATEWAY, providers_url=DEAD_GATEWAY, bookings_url=DEAD_GATEWAY,
-                               service_timeout_seconds=0.5, argon2_time_cost=1, argon2_memory_kib=8192)
-    database = Database(settings.resolved_database_url("gateway"))
-    await upgrade(database, part_app_module("gateway").MIGRATIONS)
-    await gateway_seed.seed_demo(database, {"region_code": "330282"})
-    await database.dispose()
-    app = part_app_module("gateway").create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app, kernel
 
 
 async def test_coverage_page_says_which_data_is_missing_when_the_policy_service_is_down(gateway_without_policy,

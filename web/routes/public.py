@@ -3,6 +3,8 @@ exposure board."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -23,15 +25,21 @@ from web.pages import (
     sessions_of,
 )
 
+log = logging.getLogger("anze.web.public")
 router = APIRouter(dependencies=[CsrfChecked])
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) {
     __typename
-    ... on AuthPayload { token user { id email role orgId regionCode } }
+    ... on AuthPayload { token refreshToken user { id email role orgId regionCode } }
     ... on OperationError { code message field }
   }
+}"""
+
+LOGOUT = """
+mutation Logout($t: String) {
+  logout(refreshToken: $t) { __typename ... on OperationError { code message } }
 }"""
 
 
@@ -73,6 +81,12 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    user = optional_user(request)
+    if user is not None and user.refresh_token:
+        try:  # revoke the refresh token so a copied cookie cannot log in again
+            await query(request, LOGOUT, {"t": user.refresh_token}, allow_partial=False)
+        except Exception:  # the browser is logged out whatever the gateway answers
+            log.warning("the gateway did not revoke the refresh token at logout")
     response = redirect("/login", "logged_out")
     sessions_of(request).logout(response)
     return response

@@ -1,0 +1,75 @@
+"""The session: an HttpOnly cookie holding the gateway's tokens, refreshed when the access token ends, and
+revoked at logout."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from services.kernel import testing
+from services.kernel.runtime import Wiring
+from tests.web.conftest import csrf_token_of
+from web.app import create_app
+from web.session import SESSION_COOKIE
+from web.settings import WebSettings
+
+
+async def _logged_in(browser: httpx.AsyncClient) -> None:
+    page = await browser.get("/login")
+    response = await browser.post("/login", data={"csrf_token": csrf_token_of(page),
+                                                  "email": "bureau@demo.anze.cn", "password": "anze-demo-2026"})
+    assert response.status_code == 303
+
+
+def _session_cookie(browser: httpx.AsyncClient):
+    return next(c for c in browser.cookies.jar if c.name == SESSION_COOKIE)
+
+
+def _age_the_access_token(browser: httpx.AsyncClient, app) -> dict:
+    """Pretend the access token ended (what 30 minutes of work would do)."""
+    sessions = app.state.sessions
+    cookie = _session_cookie(browser)
+    session = sessions.signer.loads(cookie.value, "session")
+    session["expires_at"] = time.time() - 1
+    cookie.value = sessions.signer.dumps(session, "session")
+    return session
+
+
+async def test_an_ended_access_token_is_refreshed_without_logging_in_again(gateway_without_policy) -> None:
+    gateway_app, kernel = gateway_without_policy
+    app = create_app(WebSettings(kernel=kernel), Wiring(transports={"gateway": httpx.ASGITransport(gateway_app)}))
+    async with testing.running(app) as browser:
+        await _logged_in(browser)
+        old = _age_the_access_token(browser, app)
+        page = await browser.get("/")
+        assert page.status_code == 200 and "bureau@demo.anze.cn" in page.text
+        new = app.state.sessions.signer.loads(_session_cookie(browser).value, "session")
+    assert new["token"] != old["token"] and new["expires_at"] > time.time()
+    assert new["refresh_token"] != old["refresh_token"]  # refresh tokens are spent once
+
+
+async def test_logging_out_revokes_the_refresh_token(gateway_without_policy) -> None:
+    gateway_app, kernel = gateway_without_policy
+    app = create_app(WebSettings(kernel=kernel), Wiring(transports={"gateway": httpx.ASGITransport(gateway_app)}))
+    async with testing.running(app) as browser:
+        await _logged_in(browser)
+        stolen = _session_cookie(browser).value  # a copy of the cookie taken before logout
+        page = await browser.get("/")
+        await browser.post("/logout", data={"csrf_token": csrf_token_of(page)})
+        browser.cookies.clear()
+        browser.cookies.set(SESSION_COOKIE, stolen)
+        _age_the_access_token(browser, app)
+        page = await browser.get("/bureau")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+async def test_the_session_cookie_is_httponly_and_lax(gateway_without_policy) -> None:
+    gateway_app, kernel = gateway_without_policy
+    app = create_app(WebSettings(kernel=kernel), Wiring(transports={"gateway": httpx.ASGITransport(gateway_app)}))
+    async with testing.running(app) as browser:
+        page = await browser.get("/login")
+        response = await browser.post("/login", data={"csrf_token": csrf_token_of(page),
+                                                      "email": "bureau@demo.anze.cn", "password": "anze-demo-2026"})
+    session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
+    assert "httponly" in session_cookie.lower() and "samesite=lax" in session_cookie.lower()
