@@ -51,7 +51,7 @@ def split_ids(value: str | None, field: str = "ids") -> list[str]:
 
 @router.get("/slots", dependencies=[ANY], response_model=list[SlotOut])
 async def slots(ctx: Ctx, session: Session, principal: CurrentPrincipal,
-                offering_id: Annotated[str, Query(max_length=40)],
+                offering_id: Annotated[str, Query(min_length=1, max_length=40)],
                 from_: Annotated[date, Query(alias="from")], to: date,
                 expert_id: Annotated[str | None, Query(max_length=40)] = None,
                 enterprise_id: Annotated[str | None, Query(max_length=40)] = None) -> list[SlotOut]:

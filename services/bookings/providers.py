@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,16 @@ class Expert:
         return cls(id=data["id"], agency_id=data["agency_id"], name=data.get("name") or "")
 
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _id(value: str, field: str) -> str:
+    """Ids go into providers' URL paths: anything but an id shape is simply not found."""
+    if not _ID.match(value or ""):
+        raise NotFound(f"no such id {value!r}", field=field)
+    return value
+
+
 def _items(body: Any) -> list[dict[str, Any]]:
     if isinstance(body, dict):
         return list(body.get("items") or [])
@@ -81,6 +92,8 @@ class Providers:
         self.cache = cache or AnswerCache(0)
 
     async def offering(self, offering_id: str) -> Offering:
+        _id(offering_id, "offering_id")
+
         async def load() -> Offering:
             try:
                 return Offering.from_json(await self.client.get(f"/v1/offerings/{offering_id}", token=self.token))
@@ -92,6 +105,8 @@ class Providers:
         return await self.cache.get(("offering", offering_id), load)  # type: ignore[no-any-return]
 
     async def qualified_experts(self, offering_id: str, on: date) -> list[Expert]:
+        _id(offering_id, "offering_id")
+
         async def load() -> list[Expert]:
             body = await self.client.get(f"/v1/offerings/{offering_id}/experts", params={"on": on.isoformat()},
                                          token=self.token)
@@ -100,6 +115,9 @@ class Providers:
         return await self.cache.get(("experts", offering_id, on.isoformat()), load)  # type: ignore[no-any-return]
 
     async def on_panel(self, insurer_id: str, agency_id: str, on: date) -> bool:
+        _id(insurer_id, "policy_id")
+        _id(agency_id, "offering_id")
+
         async def load() -> bool:
             body = await self.client.get(f"/v1/panels/{insurer_id}/agencies/{agency_id}",
                                          params={"on": on.isoformat()}, token=self.token)
@@ -108,4 +126,5 @@ class Providers:
         return await self.cache.get(("panel", insurer_id, agency_id, on.isoformat()), load)  # type: ignore[no-any-return]
 
     async def expert(self, expert_id: str) -> Expert:
+        _id(expert_id, "expert_id")
         return Expert.from_json(await self.client.get(f"/v1/experts/{expert_id}", token=self.token))
