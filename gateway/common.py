@@ -32,7 +32,7 @@ def _parse_long(value: Any) -> int:
 
 Long = NewType("Long", int)
 
-SCALARS = {Long: strawberry.scalar(
+SCALARS: dict[object, Any] = {Long: strawberry.scalar(
     name="Long",
     description="A 64-bit integer serialised as a JSON number (money in fen: GraphQL's Int stops at 2^31-1).",
     serialize=int,

@@ -19,26 +19,26 @@ class GatewaySettings(PartSettings):
     providers_url: str = "http://127.0.0.1:8102"
     bookings_url: str = "http://127.0.0.1:8103"
 
-    jwt_private_key_file: Path | None = Field(None, description="PEM Ed25519 private key that signs tokens")
-    jwt_private_key: SecretStr | None = Field(None, description="the same, inline")
-    token_minutes: int = Field(30, description="lifetime of an access token")
-    refresh_days: int = Field(14, description="lifetime of a refresh token")
+    jwt_private_key_file: Path | None = Field(default=None, description="PEM Ed25519 private key that signs tokens")
+    jwt_private_key: SecretStr | None = Field(default=None, description="the same, inline")
+    token_minutes: int = Field(default=30, description="lifetime of an access token")
+    refresh_days: int = Field(default=14, description="lifetime of a refresh token")
 
-    argon2_time_cost: int = Field(3, description="argon2id passes (RFC 9106 low-memory profile: 3)")
-    argon2_memory_kib: int = Field(65536, description="argon2id memory in KiB (64 MiB)")
-    login_max_failures: int = Field(5, description="failed logins per account before a lock-out")
-    login_lock_minutes: int = Field(15, description="how long a lock-out lasts")
+    argon2_time_cost: int = Field(default=3, description="argon2id passes (RFC 9106 low-memory profile: 3)")
+    argon2_memory_kib: int = Field(default=65536, description="argon2id memory in KiB (64 MiB)")
+    login_max_failures: int = Field(default=5, description="failed logins per account before a lock-out")
+    login_lock_minutes: int = Field(default=15, description="how long a lock-out lasts")
 
-    service_timeout_seconds: float = Field(5.0, description="per call to a service")
-    coverage_timeout_seconds: float = Field(15.0, description="aggregates over a whole region take longer")
-    breaker_failures: int = Field(5, description="consecutive failures that open a service's circuit")
-    breaker_reset_seconds: float = Field(10.0, description="how long an open circuit fails fast")
+    service_timeout_seconds: float = Field(default=5.0, description="per call to a service")
+    coverage_timeout_seconds: float = Field(default=15.0, description="aggregates over a whole region take longer")
+    breaker_failures: int = Field(default=5, description="consecutive failures that open a service's circuit")
+    breaker_reset_seconds: float = Field(default=10.0, description="how long an open circuit fails fast")
 
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
     max_cost: int = 50_000
-    persisted_queries_only: bool = Field(False, description="refuse queries that are not persisted")
+    persisted_queries_only: bool = Field(default=False, description="refuse queries that are not persisted")
 
     def signing_key_pem(self) -> bytes:
         """The private key: configured, or the embedded mode's dev key under ``var/keys``."""

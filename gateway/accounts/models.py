@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.kernel.db import UTCDateTime, make_base
+from services.kernel.db import NAMING_CONVENTION, UTCDateTime
 from services.kernel.events import InboxMixin, OutboxMixin
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """The gateway's own metadata (what ``make_base()`` builds, spelled out so that mypy sees a class)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Account(Base):

@@ -33,7 +33,7 @@ class Table:
     name: str
     title: str
     headers: Sequence[str]
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
 
 
 def render(table: Table, fmt: str) -> Response:

@@ -83,14 +83,14 @@ class PreventionMetrics:
     major_hazards_open: int
     overdue_hazards: int
     closure_rate: float
-    reserved_fen: Long = 0
+    reserved_fen: Long = Long(0)
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> PreventionMetrics:
         found, closed = int(row.get("hazards_found") or 0), int(row.get("hazards_closed") or 0)
         rate = row.get("closure_rate")
-        return cls(budget_fen=int(row.get("budget_fen") or 0), spent_fen=int(row.get("spent_fen") or 0),
-                   reserved_fen=int(row.get("reserved_fen") or 0),
+        return cls(budget_fen=Long(int(row.get("budget_fen") or 0)), spent_fen=Long(int(row.get("spent_fen") or 0)),
+                   reserved_fen=Long(int(row.get("reserved_fen") or 0)),
                    visits_planned=int(row.get("visits_planned") or 0), visits_done=int(row.get("visits_done") or 0),
                    hazards_found=found, hazards_closed=closed,
                    major_hazards_open=int(row.get("major_hazards_open") or 0),

@@ -157,12 +157,12 @@ class Policy:
                       "when that service does not answer.")
     async def prevention_spent_fen(self, info: Info) -> Long | None:
         row = await info.context.loaders.ledger.load(str(self.id))
-        return int(row.get("spent_fen", 0)) if row else 0
+        return Long(int(row.get("spent_fen", 0)) if row else 0)
 
     @strawberry.field(description="What remains of the prevention budget (budget less reserved and spent).")
     async def prevention_available_fen(self, info: Info) -> Long | None:
         row = await info.context.loaders.ledger.load(str(self.id))
-        return int(row.get("available_fen", 0)) if row else 0
+        return Long(int(row.get("available_fen", 0)) if row else 0)
 
     @strawberry.field(description="Visits booked on this policy; null when the bookings service does not answer.")
     async def bookings(self, info: Info) -> list[Annotated[Booking, strawberry.lazy("gateway.bookings.types")]] | None:
