@@ -264,9 +264,14 @@ async def upload_photo(request: Request, ctx: Ctx, session: Session, principal: 
 @router.get("/photos/{photo_id}", dependencies=[ANY], response_class=Response, tags=["photos"],
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
 async def get_photo(ctx: Ctx, session: Session, principal: CurrentPrincipal, photo_id: str) -> Response:
+    """A photo is seen by its uploader's organisation and, once a hazard cites it, by who sees the hazard."""
     photo = await session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"no photo {photo_id}")
+    if photo.hazard_id is not None:
+        await hazards.get_visible(session=session, principal=principal, hazard_id=photo.hazard_id)
+    elif principal.role is not Role.ADMIN and photo.owner_org != principal.org:
+        raise Forbidden("this photo is not cited by any hazard you can see")
     return Response(await ctx.storage.get(photo.storage_key), media_type=photo.content_type)
 
 

@@ -12,7 +12,7 @@ from services.bookings.context import BookingContext
 from services.bookings.events import HAZARD_CLOSED, HAZARD_OVERDUE, HAZARD_RECTIFIED, HAZARD_REJECTED, hazard_event
 from services.bookings.models import Hazard, HazardAction
 from services.bookings.schemas import RectificationIn, VerificationIn
-from services.bookings.visits import _check_photos
+from services.bookings.visits import check_photos
 from services.kernel.auth import Principal, Role
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ValidationProblem
 from services.kernel.ids import new_id
@@ -54,10 +54,11 @@ async def submit_rectification(*, ctx: BookingContext, session: AsyncSession, pr
     if principal.role is not Role.ADMIN and not (principal.role is Role.ENTERPRISE
                                                  and principal.org == hazard.enterprise_id):
         raise Forbidden("the firm that owns the hazard submits its rectification")
-    await _check_photos(session, data.photo_ids, "photo_ids")
+    await check_photos(session, principal, data.photo_ids, "photo_ids")
     now = ctx.now()
     transition(hazard, "rectify", now)
     _action(session, hazard, "RECTIFICATION", principal.sub, now, data.description, data.photo_ids)
+    await repository.cite_photos(session, data.photo_ids, hazard.id)
     hazard_event(session, HAZARD_RECTIFIED, hazard)
     await session.flush()
     return hazard

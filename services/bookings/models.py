@@ -285,6 +285,7 @@ class Photo(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(200))
+    hazard_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # once cited
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -16,6 +16,7 @@ from services.bookings.models import (
     Hazard,
     HazardAction,
     LedgerEntry,
+    Photo,
     PolicyLedger,
     SlotClaim,
     TimeOff,
@@ -214,6 +215,20 @@ async def future_bookings(session: AsyncSession, *, now: datetime, agency_id: st
 async def reports_of(session: AsyncSession, booking_id: str) -> list[VisitReport]:
     stmt = select(VisitReport).where(VisitReport.booking_id == booking_id).order_by(VisitReport.id)
     return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- photos
+
+
+async def photos(session: AsyncSession, photo_ids: Sequence[str]) -> list[Photo]:
+    return list((await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))).all())
+
+
+async def cite_photos(session: AsyncSession, photo_ids: Sequence[str], hazard_id: str) -> None:
+    """A photo belongs to the first hazard that cites it; from then on it is seen by who sees the hazard."""
+    if photo_ids:
+        await session.execute(update(Photo).where(Photo.id.in_(photo_ids), Photo.hazard_id.is_(None))
+                              .values(hazard_id=hazard_id).execution_options(synchronize_session=False))
 
 
 # ---------------------------------------------------------------- hazards

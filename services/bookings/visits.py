@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings import archive, ledger, repository
@@ -18,7 +17,7 @@ from services.bookings.events import (
     booking_event,
     hazard_event,
 )
-from services.bookings.models import Booking, Hazard, Notice, Photo, VisitReport
+from services.bookings.models import Booking, Hazard, Notice, VisitReport
 from services.bookings.schemas import CheckInIn, CorrectionIn, FollowUpIn, Funding, HazardGrade, VisitReportIn
 from services.bookings.service import get_visible, transition
 from services.kernel.auth import Principal, Role
@@ -62,10 +61,12 @@ async def check_in(*, ctx: BookingContext, session: AsyncSession, principal: Pri
     return booking
 
 
-async def _check_photos(session: AsyncSession, photo_ids: list[str], field: str) -> None:
+async def check_photos(session: AsyncSession, principal: Principal, photo_ids: list[str], field: str) -> None:
+    """Cited photos exist and were uploaded by the caller's organisation."""
     if not photo_ids:
         return
-    found = set((await session.scalars(select(Photo.id).where(Photo.id.in_(photo_ids)))).all())
+    rows = await repository.photos(session, photo_ids)
+    found = {p.id for p in rows if principal.role is Role.ADMIN or p.owner_org == principal.org}
     missing = [p for p in photo_ids if p not in found]
     if missing:
         raise ValidationProblem(f"unknown photo ids: {', '.join(missing)}; upload them first", field=field)
@@ -92,7 +93,7 @@ async def report(*, ctx: BookingContext, session: AsyncSession, principal: Princ
     transition(booking, "report", now)
     _validate_hazards(data, ctx.calendar.local_date(booking.start))
     for i, hazard_in in enumerate(data.hazards):
-        await _check_photos(session, hazard_in.photo_ids, f"hazards.{i}.photo_ids")
+        await check_photos(session, principal, hazard_in.photo_ids, f"hazards.{i}.photo_ids")
     booking.reported_at = now
     session.add(VisitReport(id=new_id("vrp"), booking_id=booking.id, kind="REPORT", summary=data.summary,
                             items=data.items, findings=data.findings, measures=data.measures,
@@ -109,6 +110,8 @@ async def report(*, ctx: BookingContext, session: AsyncSession, principal: Princ
         session.add(hazard)
         hazards.append(hazard)
     await session.flush()
+    for hazard in hazards:
+        await repository.cite_photos(session, hazard.photo_ids, hazard.id)
     if booking.funding == Funding.INSURER.value and booking.policy_id:
         await ledger.spend(session, policy_id=booking.policy_id, booking_id=booking.id, amount_fen=booking.price_fen,
                            now=now)

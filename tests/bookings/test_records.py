@@ -35,8 +35,7 @@ async def test_hazard_photos_are_uploaded_stored_and_cited(kit):
     uploaded = await _upload(kit, kit.expert(agency))
     assert uploaded.status_code == 201, uploaded.text
     photo_id = uploaded.json()["id"]
-    served = await kit.client.get(f"/v1/photos/{photo_id}", headers=kit.enterprise(firm))
-    assert served.status_code == 200 and served.content == PNG and served.headers["content-type"] == "image/png"
+    assert (await kit.client.get(f"/v1/photos/{photo_id}", headers=kit.enterprise(firm))).status_code == 403
     booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
     unknown = await kit.visited(agency, booking, hazards=[{**general_hazard(booking), "photo_ids": ["pho_missing"]}])
     assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "hazards.0.photo_ids"
@@ -45,6 +44,18 @@ async def test_hazard_photos_are_uploaded_stored_and_cited(kit):
     assert reported.status_code == 200, reported.text
     [hazard] = await _hazards(kit, booking)
     assert hazard["photo_ids"] == [photo_id]
+    served = await kit.client.get(f"/v1/photos/{photo_id}", headers=kit.enterprise(firm))  # now the firm's hazard
+    assert served.status_code == 200 and served.content == PNG and served.headers["content-type"] == "image/png"
+    stranger = await kit.client.get(f"/v1/photos/{photo_id}", headers=kit.enterprise("ent_other"))
+    assert stranger.status_code == 403
+    borrowed = await kit.post(f"/v1/hazards/{hazard['id']}/rectifications", kit.enterprise(firm),
+                              {"description": "已整改", "photo_ids": [photo_id]})
+    assert borrowed.status_code == 422  # the firm cites only photos it uploaded itself
+    own = (await _upload(kit, kit.enterprise(firm))).json()["id"]
+    rectified = await kit.post(f"/v1/hazards/{hazard['id']}/rectifications", kit.enterprise(firm),
+                               {"description": "已整改", "photo_ids": [own]})
+    assert rectified.status_code == 200, rectified.text
+    assert (await kit.client.get(f"/v1/photos/{own}", headers=kit.expert(agency))).status_code == 200
 
 
 async def test_a_photo_must_be_an_image(kit):

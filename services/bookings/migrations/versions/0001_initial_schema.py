@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:04:49.168520
+Create Date: 2026-11-28 19:47:12.693498
 """
 from collections.abc import Sequence
 
@@ -218,9 +218,13 @@ def upgrade() -> None:
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('hazard_id', sa.String(length=40), nullable=True),
     sa.Column('created_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_photos'))
     )
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_photos_hazard_id'), ['hazard_id'], unique=False)
+
     op.create_table('prevention_ledgers',
     sa.Column('policy_id', sa.String(length=40), nullable=False),
     sa.Column('number', sa.String(length=40), nullable=True),
@@ -346,6 +350,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_prevention_ledgers_enterprise_id'))
 
     op.drop_table('prevention_ledgers')
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_photos_hazard_id'))
+
     op.drop_table('photos')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_published_at'))
