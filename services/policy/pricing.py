@@ -9,6 +9,7 @@ from typing import Any
 from services.kernel.errors import ValidationProblem
 
 PPM = Decimal(1_000_000)
+MAX_PREMIUM_FEN = 10**15
 BP = Decimal(10_000)
 
 COMPULSORY_TAGS = {  # the 8 industries where the insurance is compulsory (Work Safety Law art. 51)
@@ -133,6 +134,9 @@ def price(*, headcount: int, limit_per_person_fen: int, base_rates_ppm: dict[str
         factors.append({"name": name, "label": label, "value": float(value)})
         amount *= value
     premium = round_fen(amount)
+    if premium > MAX_PREMIUM_FEN:
+        raise ValidationProblem("the premium would exceed what one policy can hold; check headcount and limit",
+                                field="headcount")
     if premium < min_premium_fen:
         factors.append({"name": "minimum_premium", "label": "最低保费", "value": float(min_premium_fen / 100)})
         premium = min_premium_fen

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.policy.sizeclass import Sector, SizeClass
 
+MAX_FEN = 10**15  # ten trillion yuan: far above any real amount, far below a 64-bit column's limit
 RiskColor = Literal["RED", "ORANGE", "YELLOW", "BLUE"]
 Tenure = Literal["OWN_BUILDING_OWNED", "OWN_BUILDING_RENTED", "FACTORY_IN_FACTORY", "PARK_IN_PARK"]
 PolicyStatus = Literal["PENDING_PAYMENT", "ACTIVE", "EXPIRED", "CANCELLED"]
@@ -40,8 +41,8 @@ class EnterpriseIn(BaseModel):
     sector: Sector
     industry_code: str = Field(min_length=1, max_length=10, description="GB/T 4754 code, e.g. C33")
     employees: int = Field(ge=0, le=1_000_000)
-    annual_revenue_fen: int = Field(ge=0, le=10**16)
-    total_assets_fen: int | None = Field(None, ge=0, le=10**16)
+    annual_revenue_fen: int = Field(ge=0, le=MAX_FEN)
+    total_assets_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     high_risk_tags: list[str] = Field(default_factory=list, max_length=20)
     standardisation_grade: Literal["1", "2", "3"] | None = None
     risk_color: RiskColor | None = None
@@ -61,8 +62,8 @@ class EnterprisePatch(BaseModel):
     sector: Sector | None = None
     industry_code: str | None = Field(None, min_length=1, max_length=10)
     employees: int | None = Field(None, ge=0, le=1_000_000)
-    annual_revenue_fen: int | None = Field(None, ge=0, le=10**16)
-    total_assets_fen: int | None = Field(None, ge=0, le=10**16)
+    annual_revenue_fen: int | None = Field(None, ge=0, le=MAX_FEN)
+    total_assets_fen: int | None = Field(None, ge=0, le=MAX_FEN)
     high_risk_tags: list[str] | None = Field(None, max_length=20)
     standardisation_grade: Literal["1", "2", "3"] | None = None
     risk_color: RiskColor | None = None
@@ -118,12 +119,12 @@ class ProductIn(BaseModel):
     insurer_id: str
     name: str = Field(min_length=1, max_length=200)
     term_months: int = Field(12, ge=1, le=36)
-    limit_options_fen: list[int] = Field(min_length=1, max_length=20)
-    base_rates_ppm: dict[Literal["LOW", "MEDIUM", "HIGH"], int] = Field(
+    limit_options_fen: list[Annotated[int, Field(ge=0, le=MAX_FEN)]] = Field(min_length=1, max_length=20)
+    base_rates_ppm: dict[Literal["LOW", "MEDIUM", "HIGH"], Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
         description="base rate per risk class, parts per million of headcount × limit")
     factor_bounds: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    min_premium_fen: int = Field(0, ge=0)
-    prevention_share: float = Field(ge=0, description="share of the premium for prevention; at most 0.21")
+    min_premium_fen: int = Field(0, ge=0, le=MAX_FEN)
+    prevention_share: float = Field(ge=0, le=1, description="share of the premium for prevention; at most 0.21")
     commission_rate: float = Field(0, ge=0, le=1)
 
 
@@ -149,8 +150,8 @@ class PriceFactor(BaseModel):
 class QuoteIn(BaseModel):
     enterprise_id: str
     product_id: str
-    headcount: int = Field(description="the firm's whole staff: every employee at the same sum insured")
-    limit_per_person_fen: int
+    headcount: int = Field(le=1_000_000, description="the firm's whole staff: every employee at the same sum insured")
+    limit_per_person_fen: int = Field(le=MAX_FEN)
     start_date: date
 
 
@@ -275,7 +276,7 @@ class CancelIn(BaseModel):
 
 
 class EndorseIn(BaseModel):
-    headcount: int
+    headcount: int = Field(le=1_000_000)
     effective_date: date
 
 
@@ -294,11 +295,11 @@ class ClaimIn(BaseModel):
     injured: int = Field(ge=0, le=10_000)
     dead: int = Field(ge=0, le=10_000)
     description: str = Field(min_length=1, max_length=4000)
-    claimed_fen: int = Field(0, ge=0)
+    claimed_fen: int = Field(0, ge=0, le=MAX_FEN)
 
 
 class AssessIn(BaseModel):
-    assessed_fen: int = Field(ge=0)
+    assessed_fen: int = Field(ge=0, le=MAX_FEN)
     note: str | None = Field(None, max_length=2000)
 
 
