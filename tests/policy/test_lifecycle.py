@@ -297,3 +297,23 @@ async def test_an_enterprise_edits_its_own_firm_only(world):
                                      json={"name": "x"})).status_code == 403
     r = await world.client.patch(f"/v1/enterprises/{mine['id']}", headers=me, json={"blacklisted": False})
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize(("start", "cancel_on", "days", "term"), [
+    (date(2028, 1, 1), date(2028, 12, 31), 1, 366),   # the last day of a leap-year term
+    (date(2028, 1, 1), date(2028, 1, 1), 366, 366),   # the first day: everything back
+    (date(2027, 3, 1), date(2027, 3, 2), 365, 366),   # a term over 29 February 2028 has 366 days
+])
+async def test_a_cancellation_refunds_exactly_the_days_left(world, start, cancel_on, days, term):
+    insurer, product = await product_of(world)
+    firm = await world.firm()
+    policy_id = await past_policy(world, firm, product, start)
+    async with world.app.state.runtime.database.transaction() as s:
+        policy = await lifecycle.cancel(s, principal=ADMIN, policy_id=policy_id, reason="test",
+                                        reason_code="OTHER", on=cancel_on)
+        premium = policy.premium_fen
+    refunds = (await world.client.get(f"/v1/policies/{policy_id}/refunds",
+                                      headers=world.as_(Role.INSURER, insurer))).json()
+    assert (date.fromisoformat((await world.client.get(f"/v1/policies/{policy_id}", headers=world.admin))
+                               .json()["end_date"]) - start).days + 1 == term
+    assert [r["amount_fen"] for r in refunds] == [lifecycle.pro_rata(premium, days, term)]
