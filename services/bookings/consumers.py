@@ -92,7 +92,7 @@ def handlers(ctx: BookingContext) -> dict[str, Handler]:
                 booking.flag = why
                 booking_event(session, BOOKING_FLAGGED, booking, flag=why)
 
-    return {
+    table = {
         "policy.enterprise.registered": enterprise,
         "policy.enterprise.updated": enterprise,
         "policy.policy.activated": activated,
@@ -105,6 +105,35 @@ def handlers(ctx: BookingContext) -> dict[str, Handler]:
         "providers.agency.revoked": agency_status,
         "providers.agency.services_withdrawn": services_withdrawn,
     }
+    return {name: _tolerant(name, handler) for name, handler in table.items()}
+
+
+REQUIRED = {
+    "policy.enterprise": ("enterprise_id",),
+    "policy.policy.activated": ("policy_id", "enterprise_id", "insurer_id"),
+    "policy.policy.renewed": ("policy_id", "enterprise_id", "insurer_id"),
+    "policy.policy.endorsed": ("policy_id", "prevention_budget_fen"),
+    "policy.policy": ("policy_id",),
+    "providers.agency": ("agency_id",),
+}
+
+
+def _tolerant(name: str, handler: Handler) -> Handler:
+    """A payload without the fields bookings needs is logged and skipped (its id still goes to the inbox):
+    one malformed event must not hold up every event behind it. Database errors still redeliver."""
+    required = next((keys for prefix, keys in REQUIRED.items() if name.startswith(prefix)), ())
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        payload = event.payload
+        missing = [key for key in required if payload.get(key) in (None, "")]
+        budget = payload.get("prevention_budget_fen", 0)
+        if missing or not isinstance(budget, int) or isinstance(budget, bool):
+            log.error("skipping %s %s: payload lacks %s or has a non-integer budget", event.name, event.id,
+                      ", ".join(missing) or "nothing")
+            return
+        await handler(session, event)
+
+    return handle
 
 
 async def _flag(session: AsyncSession, agency_id: str) -> AgencyFlag:

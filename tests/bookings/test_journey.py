@@ -230,3 +230,19 @@ async def test_a_visit_must_be_booked_ahead_and_on_the_grid(kit):
     soon = datetime.now(at(day, 9).tzinfo).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     too_soon = await kit.book(agency, firm, soon, funding="SELF")
     assert too_soon.status_code == 422 and too_soon.json()["code"] == "VALIDATION"
+
+
+async def test_a_malformed_policy_event_is_skipped_without_blocking_the_next(kit):
+    from services.kernel.events import Event
+
+    consumer = kit.bookings.state.runtime.consumer
+    assert await consumer.handle(Event("policy.policy.activated", {"policy_id": "pol_broken"})) is True
+    assert await consumer.handle(Event("policy.policy.activated", {
+        "policy_id": "pol_bad_budget", "enterprise_id": "ent_x", "insurer_id": "ins_x",
+        "prevention_budget_fen": "lots"})) is True
+    firm = await kit.firm()
+    policy = await kit.policy(firm, budget_fen=10_000)
+    assert (await kit.ledger(policy))["budget_fen"] == 10_000
+    response = await kit.client.get("/v1/ledgers", params={"policy_ids": "pol_broken,pol_bad_budget"},
+                                    headers=kit.admin())
+    assert response.json()["items"] == []
