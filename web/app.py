@@ -14,7 +14,17 @@ from services.kernel.observability import health_router, install_request_context
 from services.kernel.runtime import Wiring
 from web.gateway import Gateway
 from web.pages import install_error_pages, make_templates, resolve_user
-from web.routes import agency, bureau, bureau_lists, enterprise, enterprise_visits, expert, insurer, public
+from web.routes import (
+    agency,
+    bureau,
+    bureau_lists,
+    enterprise,
+    enterprise_visits,
+    expert,
+    insurer,
+    public,
+    register,
+)
 from web.session import SESSION_COOKIE, Sessions, Signer
 from web.settings import WebSettings
 
@@ -68,7 +78,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
 
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (public, enterprise, enterprise_visits, insurer, agency, expert, bureau, bureau_lists):
+    for module in (public, register, enterprise, enterprise_visits, insurer, agency, expert, bureau, bureau_lists):
         app.include_router(module.router)
     install_error_pages(app)
     return app

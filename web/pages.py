@@ -170,6 +170,16 @@ async def query(request: Request, document: str, variables: dict[str, Any] | Non
     return result
 
 
+# what people read for the gateway's stable codes; any other code shows the service's own message
+CODE_MESSAGES = {
+    "INVALID_USCC": "统一社会信用代码不正确，请核对营业执照（18 位，校验位须相符）。",
+    "SLOT_TAKEN": "该时段刚被预约，请另选时间。",
+    "INSUFFICIENT_BUDGET": "该保单的预防服务经费余额不足，请改为企业自费或选择其他保单。",
+    "RATE_LIMITED": "尝试次数过多，请稍后再试。",
+    "PAYMENT_METHOD_UNAVAILABLE": "在线支付尚未开通，请选择银行转账。",
+}
+
+
 @dataclass
 class Form:
     """What the user typed and what is wrong with it, shown next to each field."""
@@ -203,7 +213,7 @@ class Form:
             name = (aliases or {}).get(name, name)
             if name not in self.values and name not in (aliases or {}).values():
                 name = None
-        self.add(name, error.message or error.code)
+        self.add(name, CODE_MESSAGES.get(error.code) or error.message or error.code)
 
 
 async def read_form(request: Request) -> Form:

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from web.gateway import operation_error
 from web.i18n import LANG_COOKIE, LANGUAGES
 from web.pages import (
+    CODE_MESSAGES,
     HOME_OF_ROLE,
     CsrfChecked,
     Form,
@@ -74,8 +75,10 @@ async def login(request: Request) -> Response:
                                         status_code=303)
             sessions_of(request).login(request, response, payload)
             return response
-        form.add(None, "邮箱或密码不正确。" if error is None or error.code in (
-            "INVALID_CREDENTIALS", "UNAUTHENTICATED") else error.message)
+        if error is None or error.code in ("INVALID_CREDENTIALS", "UNAUTHENTICATED"):
+            form.add(None, "邮箱或密码不正确。")
+        else:
+            form.add(None, CODE_MESSAGES.get(error.code) or error.message)
     return render(request, "public/login.html", {"form": form, "next": next_path}, status_code=400)
 
 

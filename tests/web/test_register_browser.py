@@ -1,0 +1,58 @@
+"""A firm registers itself through the pages: the account and the firm in one form, errors next to their
+fields with what was typed kept, then straight to its own firm page."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.web.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def valid_uscc() -> str:
+    """A made-up unified social credit code in Cixi with a correct check character (GB 32100-2015)."""
+    body = "91330282" + "".join(ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
+    total = sum(ALPHABET.index(c) * w for c, w in zip(body, WEIGHTS, strict=True))
+    return body + ALPHABET[(31 - total % 31) % 31]
+
+
+def fill_firm(page, uscc: str) -> None:
+    page.fill("#f-name", "演示-注册测试五金厂")
+    page.fill("#f-uscc", uscc)
+    page.select_option("#f-town_code", "330282107")
+    page.select_option("#f-sector", "INDUSTRY")
+    page.fill("#f-industry_code", "C33")
+    page.fill("#f-employees", "12")
+    page.fill("#f-revenue_yuan", "2500000")
+    page.fill("#f-principal_name", "演示负责人")
+    page.fill("#f-contact_phone", "13900001234")
+
+
+def test_a_firm_registers_itself_and_lands_on_its_page(open_page, shots) -> None:
+    page = open_page()
+    page.goto("/login")
+    page.click("a[href='/register']")
+    email = f"firm-{uuid.uuid4().hex[:8]}@example.com"
+    page.fill("#f-email", email)
+    page.fill("#f-password", "a-long-password-1")
+    fill_firm(page, "91330282MA2CX0001X")  # a wrong check character
+    page.click("#register-form button[type=submit]")
+    assert page.locator(".has-error #f-uscc").count() == 1, page.locator("main").inner_text()
+    assert page.input_value("#f-name") == "演示-注册测试五金厂"
+    shots(page, "wrong-credit-code")
+    page.fill("#f-uscc", valid_uscc())
+    if page.locator("#f-password").count():
+        page.fill("#f-password", "a-long-password-1")
+    page.click("#register-form button[type=submit]")
+    assert page.url.endswith("/firm?done=registered"), page.locator("main").inner_text()
+    assert page.locator("h1").inner_text() == "演示-注册测试五金厂"
+    shots(page, "registered")
+    page.click("header form[action='/logout'] button")
+    log_in(page, email, "a-long-password-1")
+    assert page.url.endswith("/firm")
