@@ -24,7 +24,7 @@ def publish(session: AsyncSession, name: str, payload: dict[str, Any]) -> None:
 
 
 ENTERPRISE_FIELDS = ("uscc", "name", "town_code", "village_code", "park_name", "size_class", "risk_color",
-                     "principal_name", "contact_phone", "employees", "high_risk_tags")
+                     "principal_name", "contact_phone", "employees", "high_risk_tags", "operating_status")
 
 
 def enterprise_payload(e: Enterprise) -> dict[str, Any]:

@@ -84,6 +84,7 @@ async def cancel(session: AsyncSession, *, principal: Principal, policy_id: str,
     if reason_code in CLOSING_REASONS:
         firm.operating_status = "CLOSED" if reason_code == "CLOSED" else "STOPPED"
         firm.updated_at = utcnow()
+        events.publish(session, events.ENTERPRISE_UPDATED, events.enterprise_payload(firm))
     if refund:
         await payments.refund_premium(session, policy, refund, reason="CANCELLATION", stripe=stripe,
                                       key=f"policy:refund:{policy.id}:cancel")
@@ -128,6 +129,7 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     policy.updated_at = utcnow()
     firm.employees = headcount
     firm.updated_at = utcnow()
+    events.publish(session, events.ENTERPRISE_UPDATED, events.enterprise_payload(firm))
     if delta > 0:
         await payments.new_payment(session, policy, method="BANK_TRANSFER", amount_fen=delta, purpose="ENDORSEMENT")
     elif delta < 0:
