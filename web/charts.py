@@ -3,6 +3,7 @@ figures so the page can show them as a table too."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -79,6 +80,13 @@ def bar_chart(bars: Sequence[Bar], *, title: str, max_value: float | None = None
     return Chart(svg=Markup("".join(parts)), title=title, rows=rows)  # noqa: S704 (every text is escaped)
 
 
+def nice_ceiling(value: float, step: float = 0.1) -> float:
+    """The scale's top: the next multiple of ``step`` above the largest value (a rate of 31% → 40%)."""
+    if value <= 0:
+        return step
+    return min(1.0, math.ceil(value / step - 1e-9) * step) if step < 1 else math.ceil(value)
+
+
 @dataclass(frozen=True)
 class Point:
     label: str  # the x label, e.g. "2026-05"
@@ -117,7 +125,8 @@ def line_chart(points: Sequence[Point], *, title: str, max_value: float | None =
         for index, (x, y, point) in enumerate(coords):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="dot">'
                          f"<title>{escape(point.label)}: {escape(value_format(point.value))}</title></circle>")
-            if index % label_every == 0 or index == count - 1:
+            last = index == count - 1
+            if last or (index % label_every == 0 and count - 1 - index >= max(2, label_every // 2 + 1)):
                 parts.append(f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle" class="axis">'
                              f"{escape(point.label)}</text>")
     else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from web.charts import Bar, Point, bar_chart, line_chart
+import pytest
+
+from web.charts import Bar, Point, bar_chart, line_chart, nice_ceiling
 
 
 def test_bar_chart_draws_one_bar_per_town_scaled_to_the_rate() -> None:
@@ -53,3 +55,17 @@ def test_line_chart_has_a_dot_per_month_and_the_figures() -> None:
 def test_line_chart_of_one_point_draws_it_in_the_middle() -> None:
     chart = line_chart([Point("2026-11", 0.3)], title="t", max_value=1.0)
     assert str(chart.svg).count("<circle") == 1
+
+
+def test_month_labels_never_crowd_the_last_one() -> None:
+    points = [Point(f"2026-{m:02d}", 0.1) for m in range(1, 13)]
+    svg = str(line_chart(points, title="t").svg)
+    labels = re.findall(r'class="axis">(\d{4}-\d{2})</text>', svg)
+    assert labels[-1] == "2026-12" and "2026-11" not in labels
+
+
+def test_the_scale_of_a_rate_ends_at_the_next_ten_percent() -> None:
+    assert nice_ceiling(0.314) == pytest.approx(0.4)
+    assert nice_ceiling(0.4) == pytest.approx(0.4)
+    assert nice_ceiling(0.95) == pytest.approx(1.0)
+    assert nice_ceiling(0.0) == pytest.approx(0.1)

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.charts import Bar, Point, bar_chart, line_chart
+from web.charts import Bar, Point, bar_chart, line_chart, nice_ceiling
 from web.gateway import GatewayError, GatewayUnavailable, download
 from web.i18n import SHANGHAI, language, translator
 from web.pages import CsrfChecked, gateway_of, not_found, query, render, require
@@ -90,7 +90,9 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
                                note=f'{r["insured"]} / {r["enterprises"]}') for r in rows],
                           title=_("投保率"), max_value=1.0)
     if points:
-        trend = line_chart([Point(label=p["date"][:7], value=p["rate"]) for p in points], title=_("投保率走势"))
+        top = nice_ceiling(max(p["rate"] for p in points))
+        trend = line_chart([Point(label=p["date"][:7], value=p["rate"]) for p in points], title=_("投保率走势"),
+                           max_value=top)
     return render(request, "bureau/coverage.html", {
         "report": report, "rows": rows, "chart": chart, "trend": trend, "trend_points": points,
         "region": region, "group_by": group_by, "dimensions": DIMENSIONS, "as_of": day,
