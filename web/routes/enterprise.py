@@ -197,7 +197,43 @@ async def policy_page(request: Request, policy_id: str, user: SessionUser = Firm
         return forbidden(request)
     if policy is None:
         return not_found(request)
-    return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": Form()})
+    return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": Form(),
+                                                      "renewable": renewable(policy)})
+
+
+RENEW = """
+mutation Renew($id: ID!) {
+  renewPolicy(policyId: $id) {
+    __typename ... on Policy { id } ... on OperationError { code message field }
+  }
+}"""
+
+RENEWAL_WINDOW_DAYS = 60
+
+
+def renewable(policy: dict[str, Any]) -> bool:
+    """An active policy may be renewed in its last two months."""
+    if policy["status"] != "ACTIVE":
+        return False
+    return date.fromisoformat(policy["endDate"]) - datetime.now(SHANGHAI).date() <= timedelta(
+        days=RENEWAL_WINDOW_DAYS)
+
+
+@router.post("/policies/{policy_id}/renew")
+async def renew(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    try:
+        policy = await own_policy(request, user, policy_id)
+    except PermissionError:
+        return forbidden(request)
+    if policy is None:
+        return not_found(request)
+    successor, error = await mutate(request, RENEW, {"id": policy_id}, "renewPolicy")
+    if error is not None:
+        form = Form()
+        form.from_operation_error(error)
+        return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": form,
+                                                          "renewable": False}, status_code=400)
+    return redirect(f"/firm/policies/{successor['id']}", "renewed")
 
 
 @router.post("/policies/{policy_id}/pay")
@@ -212,13 +248,14 @@ async def pay(request: Request, policy_id: str, user: SessionUser = Firm) -> Res
     method = form.value("method", "BANK_TRANSFER")
     if method != "BANK_TRANSFER":
         form.add("method", "在线支付尚未开通，请选择银行转账。")
-        return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": form},
-                      status_code=400)
+        return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": form,
+                                                          "renewable": False}, status_code=400)
     # the same key for the same policy and method: pressing again shows the same transfer, never a second one
     payment, error = await mutate(request, START_PAYMENT, {
         "policyId": policy_id, "method": method, "key": f"web:pay:{policy_id}:{method}"}, "startPayment")
     if error is not None:
         form.from_operation_error(error)
-        return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": form},
-                      status_code=400)
-    return render(request, "enterprise/policy.html", {"policy": policy, "payment": payment, "form": form})
+        return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": form,
+                                                          "renewable": False}, status_code=400)
+    return render(request, "enterprise/policy.html", {"policy": policy, "payment": payment, "form": form,
+                                                      "renewable": False})

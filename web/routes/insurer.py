@@ -18,6 +18,7 @@ router = APIRouter(prefix="/insurer", dependencies=[CsrfChecked])
 Insurer = Depends(require("INSURER"))
 
 STATUSES = ("ACTIVE", "PENDING_PAYMENT", "EXPIRED", "CANCELLED")
+RENEWALS_DUE_DAYS = 30
 POLICY_FIELDS = """id number status headcount premiumFen preventionBudgetFen preventionSpentFen
   preventionAvailableFen startDate endDate limitPerPersonFen enterprise { id name townCode } product { name }"""
 
@@ -62,18 +63,23 @@ query BookHazards($filter: HazardFilter, $after: String, $first: Int) {
 
 
 @router.get("")
-async def book(request: Request, user: SessionUser = Insurer, status: str = "ACTIVE", after: str = "") -> Response:
+async def book(request: Request, user: SessionUser = Insurer, status: str = "ACTIVE", after: str = "",
+               due: str = "") -> Response:
     status = status if status in STATUSES else ""
-    data = (await query(request, BOOK, {"filter": {"insurerId": user.org_id, "status": status or None},
+    flt: dict[str, Any] = {"insurerId": user.org_id, "status": status or None}
+    if due:  # renewals due: active policies ending within the window
+        flt.update(status="ACTIVE", endingWithinDays=RENEWALS_DUE_DAYS)
+    data = (await query(request, BOOK, {"filter": flt,
                                         "after": after or None, "insurer": user.org_id,
                                         "first": request.app.state.settings.page_size})).data
     return render(request, "insurer/book.html", {"policies": data.get("policies"), "status": status,
-                                                 "statuses": STATUSES, "metrics": data.get("preventionMetrics")})
+                                                 "statuses": STATUSES, "metrics": data.get("preventionMetrics"),
+                                                 "due": bool(due), "due_days": RENEWALS_DUE_DAYS})
 
 
 @router.get("/payments")
 async def pending_payments(request: Request, user: SessionUser = Insurer, after: str = "") -> Response:
-    return await book(request, user, "PENDING_PAYMENT", after)
+    return await book(request, user, "PENDING_PAYMENT", after, "")
 
 
 async def payments_of(request: Request, policy_id: str) -> list[dict[str, Any]] | None:
