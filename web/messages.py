@@ -374,4 +374,9 @@ EN: dict[str, str] = {
     '保单将于 {date} 到期，续保后新保单在到期次日起保。': 'The policy ends on {date}; the renewal starts the day after.',
     '已生成续保保单，请缴费。': 'The renewal policy is ready; please pay it.',
     '{n} 天内到期': 'Ending within {n} days',
+    '事故预防服务': 'Accident-prevention services',
+    '隐患整改率': 'Hazard closure rate',
+    '发现隐患': 'Hazards found',
+    '已销号': 'Closed',
+    '逾期隐患': 'Overdue hazards',
 }

@@ -31,6 +31,14 @@ query Coverage($region: String!, $asOf: Date, $groupBy: CoverageDimension) {{
     rows {{ {ROW} }}
   }}
 }}"""
+PREVENTION = """
+query Prevention($region: String) {
+  preventionMetrics(regionCode: $region) {
+    budgetFen spentFen reservedFen visitsPlanned visitsDone hazardsFound hazardsClosed majorHazardsOpen
+    overdueHazards closureRate
+  }
+}"""
+
 TREND = """
 query Trend($region: String!, $from: Date!, $to: Date!) {
   coverageTrend(regionCode: $region, from: $from, to: $to) { date enterprises insured rate }
@@ -60,6 +68,16 @@ async def load_coverage(request: Request, region: str, group_by: str, as_of: dat
     return result.data.get("coverage")
 
 
+async def load_prevention(request: Request, region: str) -> dict[str, Any] | None:
+    """Prevention spend, visits and hazards of the region; the page goes on without them if need be."""
+    try:
+        result = await query(request, PREVENTION, {"region": region})
+    except (GatewayError, GatewayUnavailable):
+        log.warning("no prevention metrics for %s", region)
+        return None
+    return result.data.get("preventionMetrics")
+
+
 async def load_trend(request: Request, region: str) -> list[dict[str, Any]]:
     """The last twelve months; the page still shows the coverage when the trend cannot be had."""
     today = datetime.now(SHANGHAI).date()
@@ -79,8 +97,8 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
     region = region or user.region_code or ""
     group_by = group_by if group_by in DIMENSIONS else "TOWN"
     day = _parse_date(as_of)
-    report, points = await asyncio.gather(load_coverage(request, region, group_by, day),
-                                          load_trend(request, region))
+    report, points, prevention = await asyncio.gather(load_coverage(request, region, group_by, day),
+                                                      load_trend(request, region), load_prevention(request, region))
     _ = translator(language(request))
     chart = trend = None
     rows: list[dict[str, Any]] = []
@@ -95,6 +113,7 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
                            max_value=top)
     return render(request, "bureau/coverage.html", {
         "report": report, "rows": rows, "chart": chart, "trend": trend, "trend_points": points,
+        "prevention": prevention,
         "region": region, "group_by": group_by, "dimensions": DIMENSIONS, "as_of": day,
         "drill": {r["key"]: drill_href(group_by, r["key"], day) for r in rows},
         "is_home_region": region == user.region_code,
