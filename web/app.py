@@ -16,6 +16,7 @@ from web.gateway import Gateway
 from web.pages import install_error_pages, make_templates, resolve_user
 from web.routes import (
     agency,
+    apply,
     bureau,
     bureau_lists,
     enterprise,
@@ -78,7 +79,8 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
 
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (public, register, enterprise, enterprise_visits, insurer, agency, expert, bureau, bureau_lists):
+    for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
+                   bureau_lists):
         app.include_router(module.router)
     install_error_pages(app)
     return app

@@ -379,4 +379,12 @@ EN: dict[str, str] = {
     '发现隐患': 'Hazards found',
     '已销号': 'Closed',
     '逾期隐患': 'Overdue hazards',
+    '机构入驻申请': 'Agency application',
+    '安全生产技术服务机构提交申请，经应急管理局审核通过后向企业提供服务。': 'Technical service agencies apply here; once the bureau approves, they serve firms.',
+    '机构信息': 'Agency details',
+    '机构名称': 'Agency name',
+    '提交申请': 'Apply',
+    '请至少选择一项服务类型。': 'Choose at least one service type.',
+    '请至少选择一个服务镇街。': 'Choose at least one town.',
+    '入驻申请已提交，等待应急管理局审核。': 'Application submitted; the bureau will vet it.',
 }

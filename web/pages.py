@@ -255,6 +255,7 @@ NOTICES = {
     "verified": "验收结果已保存。", "acknowledged": "已确认服务记录。", "saved": "已保存。",
     "checked_in": "已签到。", "booking_confirmed": "预约已确认。", "quoted": "报价已生成。",
     "registered": "企业已登记。", "reviewed": "审核意见已保存。", "renewed": "已生成续保保单，请缴费。",
+    "applied": "入驻申请已提交，等待应急管理局审核。",
 }
 
 

@@ -56,3 +56,38 @@ def test_a_firm_registers_itself_and_lands_on_its_page(open_page, shots) -> None
     page.click("header form[action='/logout'] button")
     log_in(page, email, "a-long-password-1")
     assert page.url.endswith("/firm")
+
+
+def test_an_agency_applies_and_the_bureau_approves_it(open_page, shots) -> None:
+    page = open_page()
+    page.goto("/")
+    page.click("a[href='/apply']")
+    page.fill("#f-email", f"agency-{uuid.uuid4().hex[:8]}@example.com")
+    page.fill("#f-password", "a-long-password-2")
+    page.fill("#f-name", "演示-申请测试安全咨询有限公司")
+    page.fill("#f-uscc", valid_uscc())
+    page.fill("#f-contact_name", "演示联系人")
+    page.fill("#f-contact_phone", "13900005678")
+    page.click("#apply-form button[type=submit]")  # no service type, no town: said next to each
+    assert page.locator("#service-types .field-error").count() == 1
+    assert page.locator("#town-codes .field-error").count() == 1
+    assert page.input_value("#f-name") == "演示-申请测试安全咨询有限公司"
+    page.check("#service-types input[value=HAZARD_INSPECTION]")
+    page.check("#town-codes input[value='330282107']")
+    if page.locator("#f-password").count():
+        page.fill("#f-password", "a-long-password-2")
+    shots(page, "application")
+    page.click("#apply-form button[type=submit]")
+    assert page.url.endswith("/agency?done=applied"), page.locator("main").inner_text()
+
+    bureau = open_page()
+    log_in(bureau, "bureau@demo.anze.cn")
+    bureau.click("nav.menu a[href='/bureau/agencies']")
+    card = bureau.locator("article.card", has_text="演示-申请测试安全咨询有限公司")
+    shots(bureau, "vetting-queue")
+    card.locator("select[name=decision]").select_option("APPROVE")
+    card.locator("button[type=submit]").click()
+    assert "done=reviewed" in bureau.url
+    bureau.goto("/bureau/agencies?status=APPROVED")
+    assert "演示-申请测试安全咨询有限公司" in bureau.locator("main").inner_text()
+    shots(bureau, "approved")
