@@ -89,6 +89,17 @@ async def wait_ready(url: str, path: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
+async def settled(send) -> httpx.Response:
+    """Retry a setup call that reads what the previous call wrote: the kernel's session dependency commits
+    after the response is sent (FastAPI's default dependency scope), so a fast client can get there first."""
+    for _ in range(50):
+        response = await send()
+        if response.status_code != 404:
+            return response.raise_for_status()
+        await asyncio.sleep(0.05)
+    return response.raise_for_status()
+
+
 def uscc(n: int) -> str:
     first17 = f"91330282MA2BE{n:04d}"
     return first17 + check_character(first17)
@@ -106,21 +117,23 @@ async def setup_providers(client: httpx.AsyncClient, keys: testing.TestKeys, exp
         "name": "基准测试机构(演示)", "uscc": uscc(random.randint(1, 9999)), "service_types": ["HAZARD_INSPECTION"],
         "town_codes": ["330282107"], "contact_name": "基准", "contact_phone": "0574-00000000",
         "qualifications": [qualification]})).raise_for_status().json()
-    (await client.post(f"/v1/agencies/{agency['id']}/decisions", headers=keys.headers(Role.BUREAU, region="330282"),
-                       json={"decision": "APPROVE"})).raise_for_status()
+    await settled(lambda: client.post(f"/v1/agencies/{agency['id']}/decisions",
+                                      headers=keys.headers(Role.BUREAU, region="330282"), json={"decision": "APPROVE"}))
     own = keys.headers(Role.AGENCY, org=agency["id"])
     expert_ids = []
     for n in range(experts):
-        expert = (await client.post(f"/v1/agencies/{agency['id']}/experts", headers=own, json={
+        expert = await settled(lambda n=n: client.post(f"/v1/agencies/{agency['id']}/experts", headers=own, json={
             "name": f"基准专家{n}(演示)", "certificates": [{
                 "name": "注册安全工程师", "number": f"BENCH-{n}", "scope": ["HAZARD_INSPECTION"],
                 "valid_from": qualification["valid_from"], "valid_until": qualification["valid_until"]}]}))
-        expert_ids.append(expert.raise_for_status().json()["id"])
-    offering = (await client.post(f"/v1/agencies/{agency['id']}/offerings", headers=own, json={
+        expert_ids.append(expert.json()["id"])
+    offering = (await settled(lambda: client.post(f"/v1/agencies/{agency['id']}/offerings", headers=own, json={
         "service_type": "HAZARD_INSPECTION", "title": "隐患排查(基准)", "price_fen": 10_000, "duration_minutes": 120,
-        "town_codes": ["330282107"], "travel_buffer_minutes": 0})).raise_for_status().json()
-    (await client.post(f"/v1/panels/{insurer}/agencies", headers=keys.headers(Role.INSURER, org=insurer), json={
-        "agency_id": agency["id"], "start_date": (today - timedelta(days=1)).isoformat()})).raise_for_status()
+        "town_codes": ["330282107"], "travel_buffer_minutes": 0}))).json()
+    await settled(lambda: client.post(f"/v1/panels/{insurer}/agencies", headers=keys.headers(Role.INSURER, org=insurer),
+                                      json={"agency_id": agency["id"],
+                                            "start_date": (today - timedelta(days=1)).isoformat()}))
+    await asyncio.sleep(0.5)  # let providers' last commit land before bookings asks about it
     return offering["id"], expert_ids
 
 

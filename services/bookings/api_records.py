@@ -13,14 +13,13 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 
 from services.bookings import archive, hazards, ledger, metrics, plans, repository
-from services.bookings.api import ANY, Ctx, Paging, split_ids
+from services.bookings.api import ANY, Ctx, Paging, Session, split_ids
 from services.bookings.models import Hazard, Photo, PolicyLedger, ServicePlan, TimeOff, WorkingHours
 from services.bookings.schemas import HazardOut, LedgerEntryOut, LedgerOut, RectificationIn, VerificationIn
 from services.kernel.auth import CurrentPrincipal, Principal, Role, allow
 from services.kernel.errors import Forbidden, NotFound, ProblemError, ValidationProblem
 from services.kernel.ids import new_id
 from services.kernel.paging import Page, paginate
-from services.kernel.runtime import Session
 
 router = APIRouter(prefix="/v1")
 
