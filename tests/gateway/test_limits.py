@@ -81,3 +81,20 @@ async def test_a_hash_that_does_not_match_its_query_is_refused(limited):
 async def test_graphiql_is_served_on_get(limited):
     response = await limited.client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+async def test_with_persisted_queries_only_a_known_hash_runs_and_free_text_is_refused(keys, tmp_path):
+    from gateway.persisted import PERSISTED_DIR
+
+    settings = gateway_settings(keys, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+                                persisted_queries_only=True)
+    app = create_app(settings)
+    await testing.migrate_app(app, MIGRATIONS)
+    known = (PERSISTED_DIR / "me.graphql").read_text()
+    digest = hashlib.sha256(known.encode()).hexdigest()
+    async with testing.running(app) as client:
+        by_hash = await client.post("/graphql", json={"extensions": {"persistedQuery": {"version": 1,
+                                                                                         "sha256Hash": digest}}})
+        assert by_hash.json() == {"data": {"me": None}}
+        free = await client.post("/graphql", json={"query": "{ me { id } }"})
+        assert free.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"

@@ -34,3 +34,16 @@ def test_every_contract_operation_and_type_is_in_the_schema():
                       "type EnterpriseConnection", "type BookingConnection", "type HazardConnection"):
         assert type_name in sdl, type_name
     assert "premiumFen: Long!" in sdl and "limitOptionsFen: [Long!]!" in sdl
+
+
+def test_every_persisted_query_is_valid_against_the_schema():
+    from graphql import parse, validate
+
+    from gateway.persisted import PERSISTED_DIR
+    from gateway.schema import build_schema
+
+    schema = build_schema()._schema
+    files = sorted(PERSISTED_DIR.glob("*.graphql"))
+    assert files
+    for path in files:
+        assert validate(schema, parse(path.read_text())) == [], path.name
