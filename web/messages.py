@@ -387,4 +387,11 @@ EN: dict[str, str] = {
     '请至少选择一项服务类型。': 'Choose at least one service type.',
     '请至少选择一个服务镇街。': 'Choose at least one town.',
     '入驻申请已提交，等待应急管理局审核。': 'Application submitted; the bureau will vet it.',
+    '周一': 'Mon',
+    '周二': 'Tue',
+    '周三': 'Wed',
+    '周四': 'Thu',
+    '周五': 'Fri',
+    '周六': 'Sat',
+    '周日': 'Sun',
 }

@@ -235,6 +235,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "label": functools.partial(_label, lang=lang), "csrf_field": CSRF_FIELD,
         "csrf_token": sessions.csrf_token(request), "current_path": path,
         "here": full, "menu": MENUS.get(user.role, []) if user else [],
+        "active_menu": _active_menu(MENUS.get(user.role, []) if user else [], path),
         "partial_services": getattr(request.state, "partial_services", ()),
         "page_title": "", "notice": _notice(request, gettext),
     }
@@ -242,6 +243,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     response = request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
     sessions.persist_csrf(request, response)
     return response  # type: ignore[no-any-return]
+
+
+def _active_menu(menu: list[tuple[str, str]], path: str) -> str:
+    """The menu entry this page belongs to: the longest one that is the path or a parent of it."""
+    matches = [href for href, _ in menu if path == href or path.startswith(href + "/")]
+    return max(matches, key=len, default="")
 
 
 def _label(kind: str, value: str | None, *, lang: str) -> str:

@@ -133,6 +133,9 @@ def _week_start(text: str | None) -> date:
     return max(asked, today + timedelta(days=1))
 
 
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
 def slots_by_day(slots: list[dict[str, Any]]) -> OrderedDict[str, list[dict[str, Any]]]:
     """Free start times grouped by local day; one choice per start time (any free expert)."""
     days: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
@@ -142,7 +145,7 @@ def slots_by_day(slots: list[dict[str, Any]]) -> OrderedDict[str, list[dict[str,
             continue
         seen.add(slot["start"])
         local = datetime.fromisoformat(slot["start"]).astimezone(SHANGHAI)
-        days.setdefault(local.strftime("%Y-%m-%d"), []).append(
+        days.setdefault(local.strftime("%Y-%m-%d ") + WEEKDAYS[local.weekday()], []).append(
             {**slot, "time": local.strftime("%H:%M"), "value": f'{slot["start"]}|{slot["expertId"]}'})
     return days
 
