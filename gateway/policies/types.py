@@ -164,6 +164,11 @@ class Policy:
         row = await info.context.loaders.ledger.load(str(self.id))
         return Long(int(row.get("available_fen", 0)) if row else 0)
 
+    @strawberry.field(description="Payments of the premium (and of endorsements), oldest first.")
+    async def payments(self, info: Info) -> list[Payment]:
+        rows = await info.context.loaders.payments_of_policy.load(str(self.id))
+        return [Payment.from_api(row) for row in rows]
+
     @strawberry.field(description="Visits booked on this policy; null when the bookings service does not answer.")
     async def bookings(self, info: Info) -> list[Annotated[Booking, strawberry.lazy("gateway.bookings.types")]] | None:
         from gateway.bookings.types import Booking

@@ -79,6 +79,10 @@ async def buy_policy(platform, firm_id: str, as_: str, start: date | None = None
         __typename ... on Payment { status } ... on OperationError { code message } } }""",
                                      {"p": payment["id"]}, as_="insurer"))["confirmOfflinePayment"]
     assert confirmed == {"__typename": "Payment", "status": "SUCCEEDED"}
+    paid = (await platform.data("query($id: ID!) { policy(id: $id) { payments { id status method amountFen } } }",
+                                {"id": policy["id"]}, as_="insurer"))["policy"]["payments"]
+    assert paid == [{"id": payment["id"], "status": "SUCCEEDED", "method": "BANK_TRANSFER",
+                     "amountFen": policy["premiumFen"]}]
     return {**policy, "budget": quote["preventionBudgetFen"]}
 
 
