@@ -32,6 +32,8 @@ from web.settings import WebSettings
 SETTINGS = WebSettings
 MIGRATIONS = None  # the web keeps no data of its own
 STATIC_DIR = Path(__file__).parent / "static"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
@@ -68,6 +70,16 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
                 app.state.sessions.logout(response)
             else:
                 app.state.sessions.store(response, user)
+        return response
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Pages load only this site's own files, cannot be framed, and forms post only here."""
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     async def ready() -> dict[str, str]:

@@ -394,4 +394,5 @@ EN: dict[str, str] = {
     '周五': 'Fri',
     '周六': 'Sat',
     '周日': 'Sun',
+    '（无权查看）': '(not visible to you)',
 }

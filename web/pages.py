@@ -45,7 +45,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
                    ("/firm/hazards", "隐患整改")],
     "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
-    "EXPERT": [("/expert", "今日服务"), ("/expert/hazards", "待验收整改")],
+    "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
                ("/bureau/agencies", "机构审核")],
     "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],

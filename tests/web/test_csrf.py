@@ -61,3 +61,12 @@ async def test_cookies_are_httponly_and_samesite_lax(web) -> None:
     page = await web.get("/login")
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_pages_load_nothing_from_elsewhere_and_cannot_be_framed(web) -> None:
+    page = await web.get("/login")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "http://" not in page.text.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in page.text
