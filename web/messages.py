@@ -395,4 +395,5 @@ EN: dict[str, str] = {
     '周六': 'Sat',
     '周日': 'Sun',
     '（无权查看）': '(not visible to you)',
+    '隐患排查治理台账': 'Hazard ledger',
 }

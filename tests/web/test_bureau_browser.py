@@ -43,13 +43,18 @@ def test_bureau_coverage_page_fits_a_phone_and_switches_to_english(open_page, sh
     shots(page, "coverage-phone-english")
 
 
-def test_bureau_drills_down_from_a_town_to_its_villages(open_page) -> None:
+def test_bureau_drills_down_from_a_town_to_its_villages_and_firms(open_page) -> None:
     page = open_page()
     log_in(page, "bureau@demo.anze.cn")
     page.click("#coverage-table tbody tr[data-key='330282107'] a")
     assert "region=330282107" in page.url
     assert "观海卫镇" in page.locator("h1").inner_text()
     assert page.locator("#coverage-table tbody tr").count() >= 1
+    page.click("#coverage-table tbody tr a >> nth=0")  # a village → its firms
+    assert "/bureau/enterprises?village=" in page.url
+    name = page.locator("#firms tbody tr a").first.inner_text()
+    page.click("#firms tbody tr a >> nth=0")  # a firm → its policies and hazard ledger
+    assert page.locator("h1").inner_text() == name
 
 
 def test_logging_out_ends_the_session(open_page) -> None:

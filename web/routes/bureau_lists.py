@@ -45,6 +45,18 @@ query Firms($filter: EnterpriseFilter, $after: String, $first: Int) {
   }
 }"""
 
+FIRM = """
+query Firm($id: ID!) {
+  enterprise(id: $id) {
+    id uscc name townCode villageCode parkName sector industryCode sizeClass employees highRiskTags riskColor
+    insured principalName contactPhone
+    policies { id number status startDate endDate premiumFen preventionBudgetFen preventionSpentFen insurer { name } }
+  }
+  hazards(filter: {enterpriseId: $id}, first: 50) {
+    totalCount nodes { id grade description status deadline booking { number agency { name } } }
+  }
+}"""
+
 VETTING = """
 query Vetting($status: AgencyStatus, $after: String, $first: Int) {
   agencies(filter: {approvedOnly: false, status: $status}, first: $first, after: $after) {
@@ -92,6 +104,16 @@ async def enterprises(request: Request, user: SessionUser = Bureau, town: str = 
     return render(request, "bureau/enterprises.html", {
         "firms": data.get("enterprises"), "town": town, "village": village, "insured": insured, "search": search,
         "regions": await region_names(request, parent) if parent else await region_names(request)})
+
+
+@router.get("/enterprises/{enterprise_id}")
+async def firm(request: Request, enterprise_id: str, user: SessionUser = Bureau) -> Response:
+    data = (await query(request, FIRM, {"id": enterprise_id})).data
+    firm = data.get("enterprise")
+    if firm is None:
+        return not_found(request)
+    return render(request, "bureau/firm.html", {
+        "firm": firm, "hazards": data.get("hazards"), "regions": await region_names(request, firm["townCode"])})
 
 
 async def _vetting_page(request: Request, status: str, form: Form, code: int = 200) -> Response:
