@@ -182,5 +182,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         runtime.relay.notify()
 
 
-Session = Annotated[AsyncSession, Depends(_session)]
+# scope="function": the commit happens before the response starts. FastAPI's default ("request") would run
+# it after the response is sent, so a client could read before the commit, or be told of a success that
+# the commit then refused.
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
