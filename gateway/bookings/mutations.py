@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from gateway.bookings.types import (
@@ -9,6 +11,7 @@ from gateway.bookings.types import (
     BookingResult,
     BookVisitInput,
     Hazard,
+    HazardInput,
     HazardResult,
     RectificationInput,
     VisitReportInput,
@@ -16,6 +19,15 @@ from gateway.bookings.types import (
 from gateway.common import returns_operation_error
 from gateway.context import Info
 from services.kernel.auth import Role
+
+
+def _hazard(h: HazardInput) -> dict[str, Any]:
+    six = h.six_in_place
+    return {"grade": h.grade.value, "description": h.description, "deadline": h.deadline.isoformat(),
+            "location": h.location, "photo_ids": [str(p) for p in h.photo_ids or []],
+            "six_in_place": None if six is None else {
+                "personnel": six.personnel, "responsibility": six.responsibility, "measures": six.measures,
+                "funds": six.funds, "deadline": six.deadline, "contingency_plan": six.contingency_plan}}
 
 
 @strawberry.type
@@ -32,9 +44,11 @@ class BookingsMutation:
 
     @strawberry.mutation
     @returns_operation_error
-    async def confirm_booking(self, info: Info, booking_id: strawberry.ID) -> BookingResult:
+    async def confirm_booking(self, info: Info, booking_id: strawberry.ID,
+                              expert_id: strawberry.ID | None = None) -> BookingResult:
         info.context.require(Role.AGENCY)
-        return Booking.from_api(await info.context.bookings.confirm(str(booking_id)))
+        return Booking.from_api(await info.context.bookings.confirm(str(booking_id),
+                                                                    str(expert_id) if expert_id else None))
 
     @strawberry.mutation
     @returns_operation_error
@@ -53,9 +67,8 @@ class BookingsMutation:
     async def submit_visit_report(self, info: Info, booking_id: strawberry.ID,
                                   input: VisitReportInput) -> BookingResult:
         info.context.require(Role.EXPERT)
-        body = {"summary": input.summary, "items": input.items,
-                "hazards": [{"grade": h.grade.value, "description": h.description,
-                             "deadline": h.deadline.isoformat(), "location": h.location} for h in input.hazards]}
+        body = {"summary": input.summary, "items": input.items, "findings": input.findings,
+                "measures": input.measures, "hazards": [_hazard(h) for h in input.hazards]}
         return Booking.from_api(await info.context.bookings.report(str(booking_id), body))
 
     @strawberry.mutation

@@ -136,6 +136,13 @@ class Booking:
                    expert_id=row.get("expert_id"))
 
 
+def _six(value: Any) -> SixInPlace | None:
+    if not isinstance(value, dict):
+        return None
+    return SixInPlace(**{k: str(value.get(k) or "") for k in ("personnel", "responsibility", "measures", "funds",
+                                                              "deadline", "contingency_plan")})
+
+
 @strawberry.type
 class Hazard:
     id: strawberry.ID
@@ -145,6 +152,7 @@ class Hazard:
     deadline: date
     location: str | None = None
     closed_at: datetime | None = None
+    six_in_place: SixInPlace | None = None
     booking_id: strawberry.Private[str] = ""
     enterprise_id: strawberry.Private[str] = ""
     agency_id: strawberry.Private[str] = ""
@@ -178,6 +186,7 @@ class Hazard:
                    status=enum_value(HazardStatus, row.get("status"), HazardStatus.OPEN),
                    deadline=to_date(row["deadline"]), location=row.get("location"),
                    closed_at=to_datetime(row["closed_at"]) if row.get("closed_at") else None,
+                   six_in_place=_six(row.get("six_in_place")),
                    booking_id=row.get("booking_id") or "", enterprise_id=row.get("enterprise_id") or "",
                    agency_id=row.get("agency_id") or "")
 
@@ -192,12 +201,34 @@ class BookVisitInput:
     policy_id: strawberry.ID | None = None
 
 
+@strawberry.input(description="The \"six in place\" a MAJOR hazard needs (整改人员、责任、措施、资金、时限、应急预案).")
+class SixInPlaceInput:
+    personnel: str
+    responsibility: str
+    measures: str
+    funds: str
+    deadline: str
+    contingency_plan: str
+
+
+@strawberry.type
+class SixInPlace:
+    personnel: str
+    responsibility: str
+    measures: str
+    funds: str
+    deadline: str
+    contingency_plan: str
+
+
 @strawberry.input
 class HazardInput:
     grade: HazardGrade
     description: str
     deadline: date
     location: str | None = None
+    six_in_place: SixInPlaceInput | None = strawberry.field(default=None, description="required for MAJOR")
+    photo_ids: list[strawberry.ID] | None = None
 
 
 @strawberry.input
@@ -205,6 +236,8 @@ class VisitReportInput:
     summary: str
     items: list[str]
     hazards: list[HazardInput]
+    findings: str | None = None
+    measures: str | None = None
 
 
 @strawberry.input

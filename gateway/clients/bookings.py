@@ -33,8 +33,8 @@ class BookingsClient(BoundClient):
     async def bookings_of_policies(self, policy_ids: Iterable[str]) -> list[Row]:
         return await self.by_ids("/v1/bookings", policy_ids, key="policy_ids")
 
-    async def confirm(self, booking_id: str) -> Row:
-        return dict(await self.post(f"/v1/bookings/{booking_id}/confirm"))
+    async def confirm(self, booking_id: str, expert_id: str | None = None) -> Row:
+        return dict(await self.post(f"/v1/bookings/{booking_id}/confirm", {"expert_id": expert_id}))
 
     async def cancel(self, booking_id: str, reason: str) -> Row:
         return dict(await self.post(f"/v1/bookings/{booking_id}/cancel", {"reason": reason}))

@@ -84,3 +84,31 @@ async def test_the_coverage_trend_has_monthly_points_in_the_range(platform):
     backwards = await platform.gql("""{ coverageTrend(regionCode: "330282", from: "2026-05-01", to: "2026-01-01") {
         date } }""", as_="bureau")
     assert backwards["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_a_major_hazard_needs_its_six_in_place_and_shows_them(platform):
+    ctx = platform.ctx
+    [booking] = await book_visits(platform, 1)
+    confirmed = (await platform.data("""mutation($b: ID!, $x: ID) { confirmBooking(bookingId: $b, expertId: $x) {
+        __typename ... on Booking { status expert { id } } ... on OperationError { code message } } }""",
+                                     {"b": booking, "x": ctx["demo_expert_id"]}, as_="agency"))["confirmBooking"]
+    assert confirmed == {"__typename": "Booking", "status": "CONFIRMED", "expert": {"id": ctx["demo_expert_id"]}}
+    checked = (await platform.data("mutation($b: ID!) { checkIn(bookingId: $b) { ... on Booking { status } "
+                                   "... on OperationError { code message } } }", {"b": booking}, as_="expert"))
+    assert checked["checkIn"] == {"status": "CHECKED_IN"}, checked
+    report = """mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b, input: $in) {
+        __typename ... on Booking { status hazards { grade sixInPlace { personnel contingencyPlan } } }
+        ... on OperationError { code field } } }"""
+    major = {"grade": "MAJOR", "description": "喷漆间无防爆电器(演示)", "location": "喷漆间",
+             "deadline": (china_today() + timedelta(days=30)).isoformat()}
+    refused = (await platform.data(report, {"b": booking, "in": {"summary": "检查(演示)", "items": ["电气"],
+                                                                 "hazards": [major]}}, as_="expert"))
+    assert refused["submitVisitReport"]["__typename"] == "OperationError"
+    assert refused["submitVisitReport"]["code"] == "VALIDATION"
+    six = {"personnel": "王五", "responsibility": "厂长负责", "measures": "更换防爆电器", "funds": "2万元",
+           "deadline": "30天内", "contingencyPlan": "停用喷漆间"}
+    accepted = (await platform.data(report, {"b": booking, "in": {
+        "summary": "检查(演示)", "items": ["电气"], "findings": "喷漆间电器不防爆",
+        "hazards": [{**major, "sixInPlace": six}]}}, as_="expert"))["submitVisitReport"]
+    assert accepted == {"__typename": "Booking", "status": "REPORTED", "hazards": [
+        {"grade": "MAJOR", "sixInPlace": {"personnel": "王五", "contingencyPlan": "停用喷漆间"}}]}
