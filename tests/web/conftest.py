@@ -133,6 +133,8 @@ class Shots:
     def __init__(self, journey: str) -> None:
         self.folder = ARTIFACTS / journey
         self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):  # only this run's pictures
+            old.unlink()
         self.count = 0
 
     def __call__(self, page, name: str) -> Path:

@@ -7,7 +7,6 @@ demo firm's state; screenshots go to ``test-artifacts/web/<journey>/``."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -67,26 +66,7 @@ def test_firm_buys_cover_by_bank_transfer(open_page, shots) -> None:
     shots(page, "bank-transfer-instructions")
 
 
-def gateway_lists_payments() -> bool:
-    """Whether the gateway's schema lets the insurer's page find a policy's transfer (``Policy.payments``)."""
-    schema = (Path(__file__).resolve().parents[2] / "gateway" / "schema.graphql").read_text()
-    policy_type = re.search(r"type Policy \{(.*?)\n\}", schema, re.S)
-    return bool(policy_type and re.search(r"^\s*payments\b", policy_type.group(1), re.M))
-
-
-def confirm_through_the_gateway(platform_url: str, policy_id: str) -> None:
-    """What the insurer's page would do, straight through GraphQL: the firm's pending transfer (same
-    idempotency key as the page, so the same payment) confirmed by the insurer."""
-    payment = graphql(platform_url, "enterprise@demo.anze.cn",
-                      "mutation($p: ID!, $k: String) { startPayment(policyId: $p, method: BANK_TRANSFER, "
-                      "idempotencyKey: $k) { ... on Payment { id } } }",
-                      {"p": policy_id, "k": f"web:pay:{policy_id}:BANK_TRANSFER"})["startPayment"]
-    graphql(platform_url, "insurer@demo.anze.cn",
-            "mutation($id: ID!) { confirmOfflinePayment(paymentId: $id, reference: \"BANK-TEST\") "
-            "{ ... on Payment { status } } }", {"id": payment["id"]})
-
-
-def test_insurer_confirms_the_transfer_and_the_town_coverage_rises(open_page, platform_url, shots) -> None:
+def test_insurer_confirms_the_transfer_and_the_town_coverage_rises(open_page, shots) -> None:
     assert "policy" in journey, "the firm's purchase did not happen"
     bureau = open_page()
     log_in(bureau, "bureau@demo.anze.cn")
@@ -97,21 +77,14 @@ def test_insurer_confirms_the_transfer_and_the_town_coverage_rises(open_page, pl
     page.click("a[href='/insurer/payments']")
     page.click(f"tr[data-policy='{journey['policy']}'] a")
     shots(page, "transfer-to-confirm")
-    listed = gateway_lists_payments()
-    if listed:
-        page.fill("form.confirm-transfer input[name=reference]", "BANK-20261130-0001")
-        page.click("form.confirm-transfer button[type=submit]")
-        assert page.locator("#policy-status").inner_text() == "有效"
-        shots(page, "policy-active")
-    else:
-        confirm_through_the_gateway(platform_url, journey["policy"])  # so the later journeys can go on
+    page.fill("form.confirm-transfer input[name=reference]", "BANK-20261130-0001")
+    page.click("form.confirm-transfer button[type=submit]")
+    assert page.locator("#policy-status").inner_text() == "有效"
+    shots(page, "policy-active")
 
     after = insured_in_town(bureau, journey["start"])
     assert after == before + 1
     shots(bureau, "bureau-town-coverage-after")
-    if not listed:
-        pytest.xfail("the gateway does not expose Policy.payments yet, so the insurer's page cannot find the "
-                     "transfer to confirm (confirmed through GraphQL instead)")
 
 
 def test_firm_books_a_visit_with_the_slot_picker(open_page, shots) -> None:
@@ -144,14 +117,6 @@ def test_agency_confirms_the_booking(open_page, shots) -> None:
     shots(page, "confirmed")
 
 
-def gateway_takes_six_in_place() -> bool:
-    """Whether the gateway's ``HazardInput`` carries a major hazard's "six in place" (the bookings service
-    refuses a MAJOR hazard without them)."""
-    schema = (Path(__file__).resolve().parents[2] / "gateway" / "schema.graphql").read_text()
-    hazard_input = re.search(r"input HazardInput \{(.*?)\n\}", schema, re.S)
-    return bool(hazard_input and "sixInPlace" in hazard_input.group(1))
-
-
 SIX_IN_PLACE = {"personnel": "车间主任张三", "responsibility": "企业主要负责人", "measures": "清理易燃物，更换灭火器",
                 "funds": "2000元，企业安全费用列支", "deadline": "7日内", "contingency_plan": "配电房火灾现场处置方案"}
 
@@ -179,16 +144,6 @@ def test_expert_files_a_report_with_a_major_hazard_from_a_phone(open_page, shots
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(page, "report-filled")
     page.click("#report-form button[type=submit]:not([name])")
-    if not gateway_takes_six_in_place():
-        # the service refuses a MAJOR hazard without its six in place, which the gateway cannot pass on yet:
-        # the page says so, keeps the report, and the visit is filed with the hazard as GENERAL instead
-        assert page.locator(".form-error").count() == 1
-        shots(page, "major-refused-by-gateway")
-        page.select_option("#f-hazard_0_grade", "GENERAL")
-        page.click("#report-form button[type=submit]:not([name])")
-        assert page.locator("#booking-status").inner_text() == "已提交记录"
-        shots(page, "reported-as-general")
-        pytest.xfail("the gateway's HazardInput has no sixInPlace, so a MAJOR hazard cannot be filed")
     assert page.locator("#booking-status").inner_text() == "已提交记录", page.locator(".form-error").all_inner_texts()
     assert "重大事故隐患" in page.locator(".hazard-list").inner_text()
     shots(page, "reported")
