@@ -396,4 +396,10 @@ EN: dict[str, str] = {
     '周日': 'Sun',
     '（无权查看）': '(not visible to you)',
     '隐患排查治理台账': 'Hazard ledger',
+    '机构服务质量': 'Agency quality',
+    '整改率由高到低': 'Best closure first',
+    '整改率由低到高': 'Worst closure first',
+    '暂无机构服务记录。': 'No agency has served yet.',
+    '平均整改天数': 'Average days to close',
+    '未结投诉': 'Open complaints',
 }

@@ -47,7 +47,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
-               ("/bureau/agencies", "机构审核")],
+               ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核")],
     "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],
 }
 

@@ -182,6 +182,19 @@ def test_expert_verifies_the_rectification_and_the_hazard_closes(open_page, plat
     shots(page, "verified")
 
 
+def test_bureau_sees_the_agency_close_the_hazard_it_found(open_page, shots) -> None:
+    assert "hazard" in journey
+    page = open_page()
+    log_in(page, "bureau@demo.anze.cn")
+    page.click("nav.menu a[href='/bureau/performance']")
+    row = page.locator("#performance tbody tr", has_text="慈溪安泰安全技术服务有限公司")
+    cells = row.locator("td").all_inner_texts()
+    visits, found, closed, rate = cells[:4]
+    assert int(visits) >= 1 and int(found) >= 1 and int(closed) >= 1 and rate.endswith("%")
+    assert page.locator("figure.chart svg g.bar").count() >= 1
+    shots(page, "agency-performance")
+
+
 def test_bureau_downloads_the_coverage_as_xlsx(open_page, shots) -> None:
     from openpyxl import load_workbook
 

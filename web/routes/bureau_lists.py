@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web.charts import Bar, bar_chart
 from web.gateway import download
+from web.i18n import language, translator
 from web.pages import (
     CsrfChecked,
     Form,
@@ -72,8 +74,16 @@ mutation Review($id: ID!, $decision: ReviewDecision!, $note: String) {
   }
 }"""
 
+PERFORMANCE = """
+query Performance($worst: Boolean!) {
+  agencyPerformance(worstFirst: $worst) {
+    agencyName visitsDone hazardsFound hazardsClosed closureRate overdueHazards averageDaysToClose
+    complaintsOpen rating agency { id }
+  }
+}"""
+
 DECISIONS = ("APPROVE", "REJECT", "REQUEST_INFO", "SUSPEND", "REVOKE")
-REPORTS = {"uninsured-at-risk", "overdue-major-hazards"}
+REPORTS = {"uninsured-at-risk", "overdue-major-hazards", "agency-performance"}
 
 
 @router.get("/lists")
@@ -114,6 +124,17 @@ async def firm(request: Request, enterprise_id: str, user: SessionUser = Bureau)
         return not_found(request)
     return render(request, "bureau/firm.html", {
         "firm": firm, "hazards": data.get("hazards"), "regions": await region_names(request, firm["townCode"])})
+
+
+@router.get("/performance")
+async def performance(request: Request, user: SessionUser = Bureau, worst: str = "") -> Response:
+    """Agencies by how many of the hazards they found were closed: the bureau's view of service quality."""
+    rows = (await query(request, PERFORMANCE, {"worst": bool(worst)})).data.get("agencyPerformance") or []
+    measured = [r for r in rows if r.get("closureRate") is not None]
+    chart = bar_chart([Bar(label=r["agencyName"], value=r["closureRate"],
+                           note=f'{r["hazardsClosed"]} / {r["hazardsFound"]}') for r in measured],
+                      title=translator(language(request))("隐患整改率"), max_value=1.0) if measured else None
+    return render(request, "bureau/performance.html", {"rows": rows, "chart": chart, "worst": bool(worst)})
 
 
 async def _vetting_page(request: Request, status: str, form: Form, code: int = 200) -> Response:
