@@ -280,6 +280,12 @@ async def reschedule(*, ctx: BookingContext, session: AsyncSession, principal: P
         raise ValidationProblem(f"visits start on the {ctx.settings.grid_minutes}-minute grid", field="start")
     if start < now + ctx.min_notice:
         raise ValidationProblem(f"book at least {ctx.settings.min_notice_hours:g} hours ahead", field="start")
+    if booking.funding == Funding.INSURER.value and booking.policy_id:
+        policy = await repository.get_ledger(session, booking.policy_id)
+        day = ctx.calendar.local_date(start)
+        if policy is None or policy.status != "ACTIVE" or (
+                policy.start_date and policy.end_date and not policy.start_date <= day <= policy.end_date):
+            raise InvalidState("the new day falls outside the active policy's term", field="start")
     old_start = booking.start
     await _move(ctx, session, principal, booking, start=start, expert_id=expert_id)
     booking.reschedule_count += 1
@@ -304,7 +310,9 @@ async def cancel_booking(*, ctx: BookingContext, session: AsyncSession, booking:
     now = ctx.now()
     transition(booking, "cancel", now)
     booking.cancel_reason, booking.cancelled_by = reason, by
-    booking.late_cancellation = by == Role.ENTERPRISE.value and booking.start - now < ctx.free_cancel
+    # Late only when the firm drops a visit it could have kept: not when the agency was flagged.
+    booking.late_cancellation = (by == Role.ENTERPRISE.value and booking.flag is None
+                                 and booking.start - now < ctx.free_cancel)
     await repository.release_claims(session, booking.id)
     if booking.funding == Funding.INSURER.value and booking.policy_id:
         await ledger.release(session, policy_id=booking.policy_id, booking_id=booking.id,

@@ -179,3 +179,25 @@ async def test_a_policy_cancellation_cancels_its_future_insurer_funded_visits(ki
     kinds = [line["kind"] for line in (await kit.client.get(f"/v1/ledgers/{policy}/entries",
                                                             headers=kit.admin())).json()]
     assert kinds == ["BUDGET", "RESERVATION", "RELEASE", "ADJUSTMENT"]
+
+
+async def test_a_firm_cancelling_a_flagged_visit_late_is_not_blamed(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    day = working_day(3)
+    booking = await kit.booked(agency, firm, at(day, 9), funding="SELF")
+    await kit.deliver("providers.agency.suspended", {"agency_id": agency.id, "name": "x", "status": "SUSPENDED",
+                                                    "note": "核查"})
+    with kit.clock(at(day, 9) - timedelta(hours=2)):
+        cancelled = await kit.post(f"/v1/bookings/{booking['id']}/cancel", kit.enterprise(firm), {"reason": "机构停业"})
+    assert cancelled.status_code == 200 and cancelled.json()["late_cancellation"] is False
+
+
+async def test_an_insurer_funded_visit_cannot_be_moved_past_the_policy_term(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    policy = await kit.policy(firm, days=6)
+    booking = await kit.booked(agency, firm, at(working_day(2), 9), policy_id=policy)
+    response = await kit.post(f"/v1/bookings/{booking['id']}/reschedule", kit.enterprise(firm),
+                              {"start": at(working_day(9), 9).isoformat()})
+    assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
