@@ -33,10 +33,6 @@ class Event:
     version: int = 1
     occurred_at: datetime = field(default_factory=utcnow)
 
-    @property
-    def subject(self) -> str:
-        return f"anze.{self.name}"
-
     def to_json(self) -> bytes:
         return json.dumps(
             {"id": self.id, "name": self.name, "version": self.version,
@@ -201,8 +197,14 @@ class NatsBus(Bus):
 
     def __init__(self, url: str, stream: str = "ANZE") -> None:
         self.url, self.stream = url, stream
+        # Subjects belong to one stream: the production stream carries ``anze.>``; any other (a test's,
+        # a second deployment's on a shared server) its own namespace, so streams never overlap.
+        self.prefix = "anze" if stream == "ANZE" else f"anze_{stream.lower()}"
         self.nc: Any = None
         self.js: Any = None
+
+    def subject(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
 
     async def start(self) -> None:
         import nats
@@ -212,7 +214,7 @@ class NatsBus(Bus):
         self.nc = await nats.connect(self.url, name="anze", max_reconnect_attempts=-1,
                                      reconnect_time_wait=0.5)
         self.js = self.nc.jetstream()
-        config = StreamConfig(name=self.stream, subjects=["anze.>"], duplicate_window=120.0)
+        config = StreamConfig(name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0)
         try:
             await self.js.stream_info(self.stream)
         except NotFoundError:
@@ -227,7 +229,7 @@ class NatsBus(Bus):
         return self.nc is not None and self.nc.is_connected
 
     async def publish(self, event: Event) -> None:
-        await self.js.publish(event.subject, event.to_json(), stream=self.stream,
+        await self.js.publish(self.subject(event.name), event.to_json(), stream=self.stream,
                               headers={"Nats-Msg-Id": event.id})
 
     async def subscribe(self, durable: str, names: list[str], handler: Handler) -> Subscription:
@@ -235,7 +237,7 @@ class NatsBus(Bus):
 
         config = ConsumerConfig(
             durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-            ack_wait=30, max_deliver=-1, filter_subject="anze.>",
+            ack_wait=30, max_deliver=-1, filter_subject=f"{self.prefix}.>",
         )
         # One durable per consuming part over the whole stream keeps events in the order they happened
         # (activated before cancelled); names the part does not handle are acknowledged and skipped.

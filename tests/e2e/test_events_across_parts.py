@@ -76,7 +76,7 @@ async def test_activation_while_bookings_is_down_reaches_the_ledger_exactly_once
     bus = NatsBus(config.nats_url, config.stream)
     await bus.start()
     try:
-        await bus.js.publish("anze.policy.policy.activated", body, stream=config.stream,
+        await bus.js.publish(bus.subject("policy.policy.activated"), body, stream=config.stream,
                              headers={"Nats-Msg-Id": uuid.uuid4().hex})
         await steps.eventually(lambda: _consumer_idle(bus, config.stream))
     finally:
