@@ -90,14 +90,8 @@ async def wait_ready(url: str, path: str) -> None:
 
 
 async def settled(send) -> httpx.Response:
-    """Retry a setup call that reads what the previous call wrote: the kernel's session dependency commits
-    after the response is sent (FastAPI's default dependency scope), so a fast client can get there first."""
-    for _ in range(50):
-        response = await send()
-        if response.status_code != 404:
-            return response.raise_for_status()
-        await asyncio.sleep(0.05)
-    return response.raise_for_status()
+    """Send a setup call and insist it succeeded (each answer comes after its commit)."""
+    return (await send()).raise_for_status()
 
 
 def uscc(n: int) -> str:
@@ -133,7 +127,6 @@ async def setup_providers(client: httpx.AsyncClient, keys: testing.TestKeys, exp
     await settled(lambda: client.post(f"/v1/panels/{insurer}/agencies", headers=keys.headers(Role.INSURER, org=insurer),
                                       json={"agency_id": agency["id"],
                                             "start_date": (today - timedelta(days=1)).isoformat()}))
-    await asyncio.sleep(0.5)  # let providers' last commit land before bookings asks about it
     return offering["id"], expert_ids
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings import availability, notice_pdf, repository, service, visits
 from services.bookings.context import BookingContext
@@ -28,12 +27,7 @@ from services.kernel.auth import CurrentPrincipal, Role, allow
 from services.kernel.errors import ValidationProblem
 from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams, page_params, paginate
-from services.kernel.runtime import _session
-
-# The kernel's ``Session`` ends with FastAPI's default dependency scope ("request"): it commits *after* the
-# response is sent, so a client could read before the commit and a failed commit would follow a 2xx.
-# Bookings commits before answering.
-Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+from services.kernel.runtime import Session
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 

@@ -156,10 +156,12 @@ async def time_off(session: AsyncSession, expert_id: str, start: datetime, end: 
 
 async def expert_bookings_between(session: AsyncSession, expert_id: str, start: datetime,
                                   end: datetime) -> list[Booking]:
-    """The expert's live visits that touch [start, end) (for travel buffers and free slots)."""
+    """The expert's visits that hold their time and touch [start, end) (for travel buffers and free slots):
+    every visit but a cancelled one or a no-show, whose slot claims are released. A visit that took place
+    (reported, acknowledged) keeps its claims, so offering its time would only end in SLOT_TAKEN."""
     stmt = select(Booking).where(
         Booking.expert_id == expert_id, Booking.start < end, Booking.end > start,
-        Booking.status.in_(("REQUESTED", "CONFIRMED", "CHECKED_IN")),
+        Booking.status.not_in(("CANCELLED", "NO_SHOW")),
     ).order_by(Booking.start)
     return list((await session.scalars(stmt)).all())
 

@@ -107,6 +107,17 @@ async def test_visits_in_different_towns_keep_the_travel_buffer_and_the_same_tow
     assert (await kit.book(agency, same_town, at(day, 14), funding="SELF")).status_code == 201
 
 
+async def test_the_time_of_a_visit_that_took_place_is_not_offered_again(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    day = working_day(3)
+    booking = await kit.booked(agency, firm, at(day, 9), funding="SELF")  # 09:00-11:00
+    assert (await kit.visited(agency, booking)).status_code == 200
+    starts = await _slots(kit, agency, day)
+    assert at(day, 9) not in starts and at(day, 10) not in starts
+    assert at(day, 13) in starts  # the rest of the day is still offered
+
+
 async def test_no_slot_is_offered_within_the_minimum_notice(kit):
     agency = await kit.agency_with_expert()
     now = datetime.now(SHANGHAI)
