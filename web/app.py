@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.kernel.observability import health_router, install_request_context
 from services.kernel.runtime import Wiring
+from services.kernel.tracing import setup_tracing
 from web.gateway import Gateway
 from web.pages import install_error_pages, make_templates, resolve_user
 from web.routes import (
@@ -95,4 +96,5 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
                    bureau_lists):
         app.include_router(module.router)
     install_error_pages(app)
+    setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED
     return app

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.bookings import api, api_records, consumers, hazards
+from services.bookings import events as bookings_events
 from services.bookings.context import BookingContext
 from services.bookings.models import Inbox, Outbox
 from services.bookings.settings import BookingsSettings
@@ -23,6 +24,7 @@ SETTINGS = BookingsSettings
 def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or BookingsSettings()
     runtime = ServiceRuntime(name="bookings", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime.business_facts = bookings_events.business_facts
     storage = LocalStorage(settings.storage_dir or settings.kernel.var_dir / "uploads" / "bookings")
     ctx = BookingContext.build(settings, runtime.client("providers", settings.providers_url), storage)
     runtime.state["ctx"] = ctx

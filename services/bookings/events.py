@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings.models import Booking, Hazard, Outbox
-from services.kernel.events import record_event
+from services.kernel.events import Event, record_event
 
 BOOKING_REQUESTED = "bookings.booking.requested"
 BOOKING_CONFIRMED = "bookings.booking.confirmed"
@@ -50,3 +50,19 @@ def booking_event(session: AsyncSession, name: str, booking: Booking, **extra: A
 
 def hazard_event(session: AsyncSession, name: str, hazard: Hazard, **extra: Any) -> None:
     record_event(session, Outbox, name, {**hazard_payload(hazard), **extra})
+
+
+_FACTS = {BOOKING_REQUESTED: "booking_requested", BOOKING_CANCELLED: "booking_cancelled",
+          BOOKING_NO_SHOW: "booking_no_show", VISIT_REPORTED: "visit_reported",
+          HAZARD_FOUND: "hazard_found", HAZARD_CLOSED: "hazard_closed", HAZARD_OVERDUE: "hazard_overdue"}
+
+
+def business_facts(event: Event) -> list[str]:
+    """The business facts an event stands for, counted in ``anze_business_events_total``; an overdue
+    MAJOR hazard also counts as ``hazard_overdue_major``, which the bureau's alert watches."""
+    fact = _FACTS.get(event.name)
+    if fact is None:
+        return []
+    if event.name == HAZARD_OVERDUE and event.payload.get("grade") == "MAJOR":
+        return [fact, "hazard_overdue_major"]
+    return [fact]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.ids import new_id
+from services.kernel.observability import EVENTS_CONSUMED
 
 log = logging.getLogger("anze.events")
 
@@ -287,9 +288,11 @@ class OutboxRelay:
     net so that rows left by a process that died before publishing still go out."""
 
     def __init__(self, database: Database, outbox_model: type[OutboxMixin], bus: Bus,
-                 poll_seconds: float = 1.0, batch: int = 100) -> None:
+                 poll_seconds: float = 1.0, batch: int = 100,
+                 on_published: Callable[[Event], None] | None = None) -> None:
         self.database, self.model, self.bus = database, outbox_model, bus
         self.poll_seconds, self.batch = poll_seconds, batch
+        self.on_published = on_published
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -347,6 +350,8 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("publishing %s failed: %s", row.name, exc)
                 return sent, str(exc)[:500] or exc.__class__.__name__
+            if self.on_published is not None:
+                self.on_published(event)
         return len(rows), None
 
     async def _mark(self, session: AsyncSession, published: list[str], failed: str | None,
@@ -389,6 +394,7 @@ class Consumer:
         except IntegrityError:
             # Another replica applied the same event at the same moment: its inbox row won.
             return False
+        EVENTS_CONSUMED.labels(self.durable, event.name).inc()
         if self.on_commit is not None:
             self.on_commit()
         return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -18,9 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.auth import TokenVerifier, ensure_access_declared
 from services.kernel.db import Database, utcnow
 from services.kernel.errors import PROBLEM_RESPONSES, install_error_handlers
-from services.kernel.events import Bus, Consumer, EventHandler, InboxMixin, OutboxMixin, OutboxRelay, make_bus
+from services.kernel.events import (
+    Bus,
+    Consumer,
+    Event,
+    EventHandler,
+    InboxMixin,
+    OutboxMixin,
+    OutboxRelay,
+    make_bus,
+)
 from services.kernel.http import ServiceClient
 from services.kernel.observability import (
+    BUSINESS,
     DB_POOL_IN_USE,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST,
@@ -68,7 +78,11 @@ class ServiceRuntime:
         self.owns_bus = self.wiring.bus is None
         self.bus = self.wiring.bus or make_bus(settings.kernel.bus_url, settings.kernel.bus_stream)
         self.verifier = TokenVerifier.from_settings(settings.kernel)
-        self.relay = OutboxRelay(self.database, outbox, self.bus, settings.kernel.relay_poll_seconds)
+        self.relay = OutboxRelay(self.database, outbox, self.bus, settings.kernel.relay_poll_seconds,
+                                 on_published=self._count_facts)
+        # The part says which of its events are business facts worth counting (policies activated, visits
+        # reported, hazards overdue...); counted once each, when published, whatever the replica count.
+        self.business_facts: Callable[[Event], Iterable[str]] | None = None
         self.consumer: Consumer | None = None
         self.clients: dict[str, ServiceClient] = {}
         self.jobs: list[ScheduledJob] = []
@@ -81,6 +95,11 @@ class ServiceRuntime:
             self.clients[part] = ServiceClient(part, base_url, transport=lambda: self.wiring.transports.get(part),
                                                timeout=timeout)
         return self.clients[part]
+
+    def _count_facts(self, event: Event) -> None:
+        if self.business_facts is not None:
+            for fact in self.business_facts(event):
+                BUSINESS.labels(self.name, fact).inc()
 
     def consume(self, handlers: Mapping[str, EventHandler]) -> None:
         self.consumer = Consumer(self.database, self.inbox, self.name, handlers, on_commit=self.relay.notify)

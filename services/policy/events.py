@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.events import record_event
+from services.kernel.events import Event, record_event
 from services.policy.models import Enterprise, Outbox, Policy
 
 ENTERPRISE_REGISTERED = "policy.enterprise.registered"
@@ -42,3 +42,14 @@ def policy_payload(p: Policy, e: Enterprise) -> dict[str, Any]:
     if p.predecessor_id:
         payload["predecessor_id"] = p.predecessor_id
     return payload
+
+
+_FACTS = {POLICY_ACTIVATED: "policy_activated", POLICY_CANCELLED: "policy_cancelled",
+          POLICY_EXPIRED: "policy_expired", CLAIM_SETTLED: "claim_settled",
+          ENTERPRISE_REGISTERED: "enterprise_registered"}
+
+
+def business_facts(event: Event) -> list[str]:
+    """The business facts an event stands for, counted in ``anze_business_events_total``."""
+    fact = _FACTS.get(event.name)
+    return [fact] if fact else []

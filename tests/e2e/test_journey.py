@@ -90,6 +90,13 @@ async def _journey(anonymous, Steps) -> None:
 
 async def test_journey_embedded(embedded, steps):
     await _journey(embedded, steps)
+    # What an operator's dashboard sees of that journey: the facts and the events consumed across parts.
+    metrics = (await embedded.http.get("/metrics")).text
+    for sample in ('anze_business_events_total{fact="policy_activated",service="policy"}',
+                   'anze_business_events_total{fact="visit_reported",service="bookings"}',
+                   'anze_business_events_total{fact="hazard_closed",service="bookings"}',
+                   'anze_events_consumed_total{event="policy.policy.activated",service="bookings"}'):
+        assert sample in metrics, sample
 
 
 @pytest.mark.distributed
