@@ -201,7 +201,7 @@ async def main(args: argparse.Namespace) -> None:
         env["ANZE_BOOKINGS_PROVIDERS_URL"] = f"http://127.0.0.1:{p_port}"
         with serve("services.providers.app:create_app", p_port, env, factory=True) as p_url, \
                 serve("services.bookings.app:create_app", b_port, env, factory=True) as b_url, \
-                serve("bookings_baseline:app", x_port, env, factory=False, app_dir=ROOT / "bench") as x_url:
+                serve("_bookings_baseline:app", x_port, env, factory=False, app_dir=ROOT / "bench") as x_url:
             for url, path in ((p_url, "/healthz"), (b_url, "/healthz"), (x_url, "/openapi.json")):
                 await wait_ready(url, path)
             limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)

@@ -1,5 +1,5 @@
 """The yardstick for bench/bookings_throughput.py: a bare FastAPI endpoint that inserts one row with
-asyncpg and nothing else (no auth, no ORM, no checks). Served by uvicorn as ``bookings_baseline:app``."""
+asyncpg and nothing else (no auth, no ORM, no checks). Served by uvicorn as ``_bookings_baseline:app``."""
 
 from __future__ import annotations
 
