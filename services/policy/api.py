@@ -76,8 +76,10 @@ async def list_enterprises(
     session: Session, paging: Paging, ids: IdsQuery = None, town_code: str | None = None,
     village_code: str | None = None, park: str | None = None, size_class: SizeClass | None = None,
     insured: bool | None = None, high_risk_tag: str | None = None, search: str | None = None,
-    principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU),
+    principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU, Role.AGENCY, Role.EXPERT),
 ) -> Any:
+    """A firm its own, insurers all, the bureau its region, an agency (expert) the firms of its (assigned)
+    bookings that are not cancelled."""
     stmt = await service.list_enterprises(session, principal=principal, ids=id_list(ids), town_code=town_code,
                                           village_code=village_code, park=park,
                                           size_class=size_class.value if size_class else None, insured=insured,
@@ -88,7 +90,8 @@ async def list_enterprises(
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseOut, tags=["enterprises"])
 async def get_enterprise(enterprise_id: str, session: Session,
-                         principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)) -> Any:
+                         principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU, Role.AGENCY,
+                                                      Role.EXPERT)) -> Any:
     firm = await service.get_enterprise(session, principal=principal, enterprise_id=enterprise_id)
     return (await service.mark_insured(session, [firm]))[0]
 

@@ -1,5 +1,6 @@
 """What the policy service learns from bookings events: open insurer-funded bookings (they block a
-cancellation) and the hazard record (it prices the renewal). Safe against repeats and disorder."""
+cancellation), who delivers each booking (its agency and expert may read the firm) and the hazard record
+(it prices the renewal). Safe against repeats and disorder."""
 
 from __future__ import annotations
 
@@ -27,11 +28,16 @@ async def on_booking(session: AsyncSession, event: Event) -> None:
     if record is None:
         session.add(BookingRecord(booking_id=p["booking_id"], policy_id=p.get("policy_id"),
                                   enterprise_id=p.get("enterprise_id") or "", funding=p.get("funding") or "SELF",
+                                  agency_id=p.get("agency_id"), expert_id=p.get("expert_id"),
                                   status=status, updated_at=utcnow()))
         return
-    if BOOKING_RANK[status] > BOOKING_RANK.get(record.status, 0):
+    newer = BOOKING_RANK[status] > BOOKING_RANK.get(record.status, 0)
+    if newer:
         record.status, record.updated_at = status, utcnow()
     record.policy_id = record.policy_id or p.get("policy_id")
+    record.agency_id = record.agency_id or p.get("agency_id")
+    if p.get("expert_id") and (newer or not record.expert_id):  # an expert may be reassigned on the way
+        record.expert_id = p["expert_id"]
 
 
 async def on_hazard(session: AsyncSession, event: Event) -> None:

@@ -275,13 +275,16 @@ class HazardRecord(Base):
 
 
 class BookingRecord(Base):
-    """A booking as learnt from bookings events: an insurer-funded open one blocks cancellation."""
+    """A booking as learnt from bookings events: an insurer-funded open one blocks cancellation; its agency
+    and expert may read the firm."""
 
     __tablename__ = "booking_records"
 
     booking_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     policy_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    enterprise_id: Mapped[str] = mapped_column(String(40))
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    agency_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    expert_id: Mapped[str | None] = mapped_column(String(40), index=True)
     funding: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -134,6 +134,8 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
         stmt = stmt.where(Enterprise.id == (principal.org or ""))
     elif principal.role is Role.BUREAU:
         stmt = stmt.where(Enterprise.town_code.startswith(principal.region or "\x00"))
+    elif principal.role in (Role.AGENCY, Role.EXPERT):
+        stmt = stmt.where(booked_with(principal))
     if ids:
         stmt = stmt.where(Enterprise.id.in_(list(ids)))
     if town_code:
@@ -309,6 +311,20 @@ async def open_insurer_funded_bookings(session: AsyncSession, policy_id: str) ->
 
 
 OPEN_BOOKING_STATUSES = ("REQUESTED", "CONFIRMED", "CHECKED_IN")
+
+
+def booked_with(principal: Principal) -> ColumnElement[bool]:
+    """The firm has a booking (not cancelled) with the agency, or assigned to the expert, asking."""
+    conditions = [BookingRecord.enterprise_id == Enterprise.id, BookingRecord.status != "CANCELLED",
+                  BookingRecord.agency_id == (principal.org or "\x00")]
+    if principal.role is Role.EXPERT:
+        conditions.append(BookingRecord.expert_id == (principal.expert or "\x00"))
+    return exists().where(*conditions)
+
+
+async def is_booked_with(session: AsyncSession, principal: Principal, enterprise_id: str) -> bool:
+    return bool(await session.scalar(select(Enterprise.id).where(Enterprise.id == enterprise_id,
+                                                                 booked_with(principal))))
 
 
 async def successor_of(session: AsyncSession, policy_id: str) -> Policy | None:

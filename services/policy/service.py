@@ -120,7 +120,10 @@ async def get_enterprise(session: AsyncSession, *, principal: Principal, enterpr
     e = await repository.get_enterprise(session, enterprise_id)
     if e is None:
         raise NotFound(f"no firm {enterprise_id}")
-    if not can_read(principal, e):
+    if principal.role in (Role.AGENCY, Role.EXPERT):
+        if not await repository.is_booked_with(session, principal, e.id):
+            raise Forbidden("an agency or expert sees only the firms of its own bookings")
+    elif not can_read(principal, e):
         raise Forbidden("this firm's record is not yours to see")
     return e
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:13:24.873033
+Create Date: 2026-11-28 20:27:08.470838
 """
 from collections.abc import Sequence
 
@@ -23,12 +23,17 @@ def upgrade() -> None:
     sa.Column('booking_id', sa.String(length=40), nullable=False),
     sa.Column('policy_id', sa.String(length=40), nullable=True),
     sa.Column('enterprise_id', sa.String(length=40), nullable=False),
+    sa.Column('agency_id', sa.String(length=40), nullable=True),
+    sa.Column('expert_id', sa.String(length=40), nullable=True),
     sa.Column('funding', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('updated_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('booking_id', name=op.f('pk_booking_records'))
     )
     with op.batch_alter_table('booking_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_records_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_booking_records_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_booking_records_expert_id'), ['expert_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_booking_records_policy_id'), ['policy_id'], unique=False)
 
     op.create_table('counters',
@@ -410,6 +415,9 @@ def downgrade() -> None:
     op.drop_table('counters')
     with op.batch_alter_table('booking_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_records_policy_id'))
+        batch_op.drop_index(batch_op.f('ix_booking_records_expert_id'))
+        batch_op.drop_index(batch_op.f('ix_booking_records_enterprise_id'))
+        batch_op.drop_index(batch_op.f('ix_booking_records_agency_id'))
 
     op.drop_table('booking_records')
     # ### end Alembic commands ###
