@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .test_platform_batching import book_visits
+from .test_platform_journey import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -54,6 +55,23 @@ async def test_bookings_and_hazards_are_scoped_to_firm_agency_and_assigned_exper
     assert (await codes(platform, "{ bookings { totalCount } hazards { totalCount } }"))[None] == "UNAUTHENTICATED"
     hazards = await platform.data("{ hazards(first: 500) { nodes { enterprise { id } } } }", as_="enterprise")
     assert all(n["enterprise"]["id"] == ctx["demo_enterprise_id"] for n in hazards["hazards"]["nodes"])
+
+
+async def test_the_agency_and_its_expert_see_the_firm_behind_their_booking(platform):
+    [booking] = await book_visits(platform, 1)
+    query = "query($id: ID!) { booking(id: $id) { expert { id } enterprise { name principalName contactPhone } } }"
+
+    async def seen(as_: str):  # once the policy service has learnt the booking from its event
+        body = await platform.gql(query, {"id": booking}, as_=as_)
+        return None if body.get("errors") else body["data"]["booking"]
+
+    agency = await wait_for(lambda: seen("agency"))
+    expert = await wait_for(lambda: seen("expert"))
+    assert expert["expert"]["id"] == platform.ctx["demo_expert_id"]
+    assert agency["enterprise"] == expert["enterprise"] == {"name": "演示-观海卫小微五金厂",
+                                                             "principalName": "演示负责人",
+                                                             "contactPhone": "13900000000"}
+    assert (await codes(platform, "{ enterprises(first: 5) { totalCount } }"))["expert"] == "FORBIDDEN"
 
 
 async def test_metrics_and_action_lists_are_for_the_bureau_and_insurers(platform):
