@@ -310,6 +310,7 @@ EN: dict[str, str] = {
     '请选择隐患等级。': 'Choose a grade.',
     '请选择验收结论。': 'Choose accept or reject.',
     '负责人': 'Principal',
+    '地址': 'Address',
     '账号': 'Account',
     '费用': 'Price',
     '费用来源': 'Paid by',

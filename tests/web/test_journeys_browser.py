@@ -16,7 +16,18 @@ from tests.web.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, log_in
 pytestmark = pytest.mark.browser
 
 TOWN = "330282107"  # 观海卫镇, the demo firm's town
+DEMO_FIRM, DEMO_FIRM_PHONE = "演示-观海卫小微五金厂", "13900000000"
 journey: dict[str, str] = {}
+
+
+def reload_until(page, locator: str, text: str, tries: int = 20) -> None:
+    """The agency and its expert read the firm once the policy service has learnt the booking (an event)."""
+    for _ in range(tries):
+        if text in page.locator(locator).inner_text():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    assert text in page.locator(locator).inner_text()
 
 
 def graphql(platform_url: str, email: str, document: str, variables: dict | None = None) -> dict:
@@ -111,6 +122,7 @@ def test_agency_confirms_the_booking(open_page, shots) -> None:
     page = open_page()
     log_in(page, "agency@demo.anze.cn")
     row = page.locator(f"tr[data-booking='{journey['booking']}']")
+    reload_until(page, f"tr[data-booking='{journey['booking']}']", DEMO_FIRM)  # the firm's name, not 无权查看
     shots(page, "incoming-bookings")
     row.locator("button[type=submit]").click()
     assert "done=booking_confirmed" in page.url
@@ -126,7 +138,10 @@ def test_expert_files_a_report_with_a_major_hazard_from_a_phone(open_page, shots
     page = open_page(viewport=PHONE)
     log_in(page, "expert@demo.anze.cn")
     shots(page, "my-visits")
+    assert DEMO_FIRM in page.locator(f"a.visit-card[data-booking='{journey['booking']}']").inner_text()
     page.click(f"a.visit-card[data-booking='{journey['booking']}']")
+    assert page.locator("h1").inner_text() == DEMO_FIRM  # the firm, not the booking number
+    assert page.locator(f"a[href='tel:{DEMO_FIRM_PHONE}']").count() == 1
     page.click("form[action$='/check-in'] button")
     assert page.locator("#booking-status").inner_text() == "已签到"
     page.click("#report-form button[type=submit]:not([name])")  # an empty report is refused, field by field

@@ -19,6 +19,7 @@ from web.pages import (
     query,
     read_form,
     redirect,
+    region_names,
     render,
     require,
 )
@@ -29,7 +30,7 @@ Expert = Depends(require("EXPERT"))
 
 BOOKING_FIELDS = """id number status funding start end
   offering { id serviceType title durationMinutes }
-  enterprise { id name townCode parkName principalName contactPhone }
+  enterprise { id name townCode villageCode parkName principalName contactPhone }
   expert { id name }"""
 HAZARD_FIELDS = "id grade description status deadline location closedAt"
 
@@ -98,6 +99,16 @@ async def my_day(request: Request, user: SessionUser = Expert, status: str = "",
     return render(request, "expert/day.html", {"bookings": bookings, "visits": open_first, "status": status})
 
 
+async def firm_address(request: Request, firm: dict[str, Any] | None) -> str:
+    """Where the visit goes: town · village · park, by name (the firm is empty when the gateway holds it back)."""
+    if not firm:
+        return ""
+    names = await region_names(request, firm["townCode"]) if firm.get("townCode") else {}
+    parts = [names.get(firm.get("townCode") or "", firm.get("townCode") or ""),
+             names.get(firm.get("villageCode") or "", firm.get("villageCode") or ""), firm.get("parkName") or ""]
+    return " · ".join(p for p in parts if p)
+
+
 async def _visit_page(request: Request, booking_id: str, form: Form, error: Any = None, status: int = 200
                       ) -> Response:
     booking = (await query(request, VISIT, {"id": booking_id})).data.get("booking")
@@ -107,7 +118,8 @@ async def _visit_page(request: Request, booking_id: str, form: Form, error: Any 
     form.values.setdefault("hazard_slots", str(slots))
     default_deadline = (today() + timedelta(days=15)).isoformat()
     return render(request, "expert/visit.html", {
-        "booking": booking, "form": form, "error": error, "slots": range(slots), "grades": GRADES,
+        "booking": booking, "address": await firm_address(request, booking.get("enterprise")),
+        "form": form, "error": error, "slots": range(slots), "grades": GRADES,
         "six_in_place": SIX_IN_PLACE,
         "default_deadline": default_deadline}, status_code=status)
 
