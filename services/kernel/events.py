@@ -84,7 +84,7 @@ def record_event(session: AsyncSession, outbox_model: type[OutboxMixin], name: s
 
 # ---------------------------------------------------------------- the bus
 
-Handler = Callable[[Event], Awaitable[None]]
+Handler = Callable[[Event], Awaitable[object]]  # what a handler returns is ignored
 
 
 class Bus:

@@ -35,7 +35,7 @@ class PartSettings(BaseSettings):
     port: int = 0
     db_pool_size: int = 10
     db_echo: bool = False
-    kernel: KernelSettings = Field(default_factory=KernelSettings)
+    kernel: KernelSettings = Field(default_factory=lambda: KernelSettings())
 
     def resolved_database_url(self, part: str) -> str:
         """The configured URL, or the embedded default: a SQLite file per part under ``var/``."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.kernel.auth import Role, TokenSigner, generate_keypair
 from services.kernel.settings import KernelSettings
@@ -120,7 +121,7 @@ class TestKeys:
         return KernelSettings(
             env="test", var_dir=tmp_path, bus_url=bus_url,
             bus_stream=bus_stream or f"T{uuid.uuid4().hex[:10].upper()}",
-            jwt_public_keys=self.public_pem.decode(), log_json=False, relay_poll_seconds=0.2, **extra,
+            jwt_public_keys=SecretStr(self.public_pem.decode()), log_json=False, relay_poll_seconds=0.2, **extra,
         )
 
 
