@@ -4,7 +4,6 @@ first answer, the same key with another body is a 409."""
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -53,7 +52,7 @@ class Idempotency:
                        status_code: int = 200) -> Any:
         if self.key is not None:
             session.add(model(key=self.key, request_hash=self.request_hash,  # type: ignore[call-arg]
-                              status_code=status_code, response=json.loads(json.dumps(jsonable_encoder(result))),
+                              status_code=status_code, response=jsonable_encoder(result),
                               created_at=utcnow()))
             await session.flush()
         return result

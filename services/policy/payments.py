@@ -85,12 +85,8 @@ async def get_payment(session: AsyncSession, *, principal: Principal, payment_id
     payment = await repository.get_payment(session, payment_id)
     if payment is None:
         raise NotFound(f"no payment {payment_id}")
-    if principal.role is Role.ENTERPRISE and principal.org != payment.enterprise_id:
-        raise Forbidden("this payment belongs to another firm")
-    if principal.role is Role.INSURER and principal.org != payment.insurer_id:
-        raise Forbidden("this payment is to another insurer")
-    if principal.role not in (Role.ENTERPRISE, Role.INSURER, Role.ADMIN):
-        raise Forbidden("payments are seen by the firm and its insurer")
+    policies.require_firm_or_insurer(principal, enterprise_id=payment.enterprise_id,
+                                     insurer_id=payment.insurer_id, what="payment")
     return payment
 
 

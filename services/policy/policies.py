@@ -151,13 +151,19 @@ async def get_quote(session: AsyncSession, *, principal: Principal, quote_id: st
     quote = await repository.get_quote(session, quote_id)
     if quote is None:
         raise NotFound(f"no quote {quote_id}")
-    if principal.role is Role.ENTERPRISE and principal.org != quote.enterprise_id:
-        raise Forbidden("this quote is for another firm")
-    if principal.role is Role.INSURER and principal.org != quote.insurer_id:
-        raise Forbidden("this quote is for another insurer's product")
-    if principal.role not in (Role.ENTERPRISE, Role.INSURER, Role.ADMIN):
-        raise Forbidden("quotes are seen by the firm and the insurer")
+    require_firm_or_insurer(principal, enterprise_id=quote.enterprise_id, insurer_id=quote.insurer_id,
+                            what="quote")
     return quote
+
+
+def require_firm_or_insurer(principal: Principal, *, enterprise_id: str, insurer_id: str, what: str) -> None:
+    """Quotes and payments are seen by the firm they are for and the insurer they are with (and admins)."""
+    if principal.role is Role.ENTERPRISE and principal.org != enterprise_id:
+        raise Forbidden(f"this {what} is for another firm")
+    if principal.role is Role.INSURER and principal.org != insurer_id:
+        raise Forbidden(f"this {what} is with another insurer")
+    if principal.role not in (Role.ENTERPRISE, Role.INSURER, Role.ADMIN):
+        raise Forbidden(f"a {what} is seen by the firm and its insurer")
 
 
 MAX_COMPULSORY_COMMISSION_BP = 500

@@ -209,11 +209,15 @@ async def add_certificate(session: AsyncSession, *, expert: Expert, data: Certif
     return certificate
 
 
-async def update_expert(session: AsyncSession, *, expert: Expert, data: ExpertUpdateIn) -> Expert:
+def _apply_changes(row: Expert | Offering, data: ExpertUpdateIn | OfferingUpdateIn) -> None:
+    """Set the fields a PATCH names (a null leaves a field as it is); town lists are kept sorted, once each."""
     for key, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            continue
-        setattr(expert, key, sorted(set(value)) if key == "town_codes" else value)
+        if value is not None:
+            setattr(row, key, sorted(set(value)) if key == "town_codes" else value)
+
+
+async def update_expert(session: AsyncSession, *, expert: Expert, data: ExpertUpdateIn) -> Expert:
+    _apply_changes(expert, data)
     await session.flush()
     return expert
 
@@ -260,10 +264,7 @@ async def create_offering(session: AsyncSession, *, agency: Agency, data: Offeri
 
 
 async def update_offering(session: AsyncSession, *, offering: Offering, data: OfferingUpdateIn) -> Offering:
-    for key, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            continue
-        setattr(offering, key, sorted(set(value)) if key == "town_codes" else value)
+    _apply_changes(offering, data)
     await session.flush()
     return offering
 
