@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 # 国务院办公厅 holiday notices. Make-up working days (调休) are weekends worked. More years or local
 # changes come from settings (``extra_holidays`` / ``extra_workdays``) until the table is updated.
+# 2027: the notice is not out yet (2026-11), so only the statutory days of 《全国年节及纪念日放假办法》
+# (2024 revision) are listed, with no make-up days; the providers service makes the same assumption.
 PUBLIC_HOLIDAYS: dict[date, str] = {}
 MAKEUP_WORKDAYS: set[date] = set()
 
@@ -26,6 +28,9 @@ for _first, _days, _name in (
     (date(2026, 1, 1), 3, "元旦"), (date(2026, 2, 15), 9, "春节"), (date(2026, 4, 4), 3, "清明节"),
     (date(2026, 5, 1), 5, "劳动节"), (date(2026, 6, 19), 3, "端午节"), (date(2026, 9, 25), 3, "中秋节"),
     (date(2026, 10, 1), 7, "国庆节"),
+    (date(2027, 1, 1), 1, "元旦"), (date(2027, 2, 5), 4, "春节"), (date(2027, 4, 5), 1, "清明节"),
+    (date(2027, 5, 1), 2, "劳动节"), (date(2027, 6, 9), 1, "端午节"), (date(2027, 9, 15), 1, "中秋节"),
+    (date(2027, 10, 1), 3, "国庆节"),
 ):
     _span(_first, _days, _name)
 MAKEUP_WORKDAYS.update({
