@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.ids import new_id
-from services.kernel.observability import EVENTS_CONSUMED
+from services.kernel.observability import EVENT_DELAY, EVENTS_CONSUMED
 
 log = logging.getLogger("anze.events")
 
@@ -395,6 +395,7 @@ class Consumer:
             # Another replica applied the same event at the same moment: its inbox row won.
             return False
         EVENTS_CONSUMED.labels(self.durable, event.name).inc()
+        EVENT_DELAY.labels(self.durable).observe(max(0.0, (utcnow() - event.occurred_at).total_seconds()))
         if self.on_commit is not None:
             self.on_commit()
         return True

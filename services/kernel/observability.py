@@ -25,6 +25,9 @@ OUTBOX_OLDEST = Gauge("anze_outbox_oldest_age_seconds", "age of the oldest unpub
 DB_POOL_IN_USE = Gauge("anze_db_pool_checked_out", "database connections in use", ["service"])
 EVENTS_CONSUMED = Counter("anze_events_consumed_total", "events applied by consumers",
                           ["service", "event"])
+EVENT_DELAY = Histogram("anze_event_delay_seconds",
+                        "time from an event's occurrence to its application by a consumer (consumer lag)",
+                        ["service"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600))
 BUSINESS = Counter("anze_business_events_total", "business facts (policies activated, visits reported...)",
                    ["service", "fact"])
 
@@ -61,7 +64,10 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             service_var.reset(tokens[2])
 
 
-def health_router(ready_checks: Callable[[], Awaitable[dict[str, str]]]) -> APIRouter:
+def health_router(ready_checks: Callable[[], Awaitable[dict[str, str]]],
+                  before_metrics: Callable[[], Awaitable[None]] | None = None) -> APIRouter:
+    """``/healthz``, ``/readyz`` and ``/metrics``; ``before_metrics`` refreshes the sampled gauges (outbox
+    backlog, pool) at each scrape, so they are current whether or not anything asks ``/readyz``."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="the process is alive")
@@ -77,6 +83,8 @@ def health_router(ready_checks: Callable[[], Awaitable[dict[str, str]]]) -> APIR
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
+        if before_metrics is not None:
+            await before_metrics()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

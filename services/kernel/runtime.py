@@ -141,10 +141,11 @@ class ServiceRuntime:
     async def ready_checks(self) -> dict[str, str]:
         checks = {"database": await database_ready(self.database),
                   "bus": "ok" if self.bus.healthy else "error: not connected"}
-        await self._sample_gauges()
+        await self.sample_gauges()
         return checks
 
-    async def _sample_gauges(self) -> None:
+    async def sample_gauges(self) -> None:
+        """Outbox backlog and age, pool use: read at each scrape of /metrics and each /readyz."""
         with contextlib.suppress(Exception):
             async with self.database.sessionmaker() as session:
                 backlog, oldest = (await session.execute(
@@ -175,7 +176,7 @@ def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     async def _ready() -> dict[str, str]:
         return await runtime.ready_checks()
 
-    app.include_router(health_router(_ready))
+    app.include_router(health_router(_ready, runtime.sample_gauges))
     for router in routers:
         app.include_router(router)
     ensure_access_declared(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,8 +81,12 @@ async def _exercise(bus, db_url: str) -> None:
         relay.notify()
         await asyncio.sleep(0.5)
         assert await _applied(consumer_db) == 0
+        delays_before = _delay_samples()
         await consumer.start(bus)
         await _wait_for(lambda: _count_is(consumer_db, 1))
+        # the consumer's lag is measured: one event, applied at least the half second it waited later
+        count, total = (a - b for a, b in zip(_delay_samples(), delays_before, strict=True))
+        assert count == 1 and total >= 0.5
         # The same event delivered again changes nothing.
         async with producer_db.transaction() as s:
             row = (await s.scalars(select(Outbox))).one()
@@ -94,6 +99,12 @@ async def _exercise(bus, db_url: str) -> None:
         await bus.close()
         await producer_db.dispose()
         await consumer_db.dispose()
+
+
+def _delay_samples() -> tuple[float, float]:
+    labels = {"service": "test-consumer"}
+    return (REGISTRY.get_sample_value("anze_event_delay_seconds_count", labels) or 0.0,
+            REGISTRY.get_sample_value("anze_event_delay_seconds_sum", labels) or 0.0)
 
 
 async def _count_is(db: Database, n: int) -> bool:

@@ -210,6 +210,19 @@ async def test_health_ready_and_metrics_answer(client, keys):
     assert 'anze_http_requests_total{method="GET",route="/v1/public",service="kernel-test",status="200"}' in metrics
 
 
+async def test_a_scrape_of_metrics_samples_the_outbox_without_a_readiness_probe(keys, db_url, tmp_path):
+    """Prometheus scrapes /metrics only: the outbox backlog must be current there, not only after /readyz."""
+    settings = _Settings(database_url=db_url, kernel=keys.kernel_settings(tmp_path))
+    runtime = ServiceRuntime(name="kernel-scrape", settings=settings, outbox=Outbox, inbox=Inbox)
+    async with runtime.database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    app = build_service_app(runtime=runtime, title="t", description="t", routers=[router])
+    async with testing.running(app) as client:
+        metrics = (await client.get("/metrics")).text
+    assert 'anze_outbox_backlog{service="kernel-scrape"} 0.0' in metrics
+    assert 'anze_outbox_oldest_age_seconds{service="kernel-scrape"} 0.0' in metrics
+
+
 async def test_a_write_is_committed_before_the_response_starts(keys, db_url, tmp_path):
     """A client that reads right after an answer must see the write: the commit precedes the response."""
     settings = _Settings(database_url=db_url, kernel=keys.kernel_settings(tmp_path))
