@@ -3,7 +3,8 @@ session dependency that owns commit and rollback (services only flush)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger("anze.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,7 +77,8 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits when the block ends normally, rolls back otherwise."""
+        """A unit of work: commits when the block ends normally, rolls back otherwise; then runs what
+        was registered with :func:`after_commit`."""
         async with self.sessionmaker() as session:
             try:
                 yield session
@@ -82,6 +86,7 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            await run_after_commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -94,3 +99,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+_AFTER_COMMIT = "anze_after_commit"
+
+
+def after_commit(session: AsyncSession, work: AfterCommit) -> None:
+    """Run ``work`` once this unit of work has committed, never if it rolls back: for calls to the outside
+    world (a payment provider) that must not happen for a transaction that then fails. ``work`` gets the
+    same session in a new transaction, committed after it returns; its failure is logged, not raised (the
+    business change is already committed), so it must be safe to retry from a scheduled job."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(work)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    while works := session.info.pop(_AFTER_COMMIT, None):
+        for work in works:
+            try:
+                await work(session)
+                await session.commit()
+            except Exception:
+                await session.rollback()
+                log.exception("work after a commit failed; its job retries it")

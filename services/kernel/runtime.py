@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import TokenVerifier, ensure_access_declared
-from services.kernel.db import Database, utcnow
+from services.kernel.db import Database, run_after_commit, utcnow
 from services.kernel.errors import PROBLEM_RESPONSES, install_error_handlers
 from services.kernel.events import (
     Bus,
@@ -198,6 +198,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        await run_after_commit(session)
     if session.info.get("anze_events"):
         runtime.relay.notify()
 

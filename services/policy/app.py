@@ -20,6 +20,7 @@ from services.policy import (
     consumers,
     coverage,
     lifecycle,
+    payments,
     service,
 )
 from services.policy import events as policy_events
@@ -45,6 +46,11 @@ async def _daily(runtime: ServiceRuntime) -> None:
     await coverage.take_snapshots(runtime.database)
 
 
+async def _send_refunds(runtime: ServiceRuntime) -> None:
+    """Refunds recorded while Stripe did not answer (or before a restart) are sent when it does."""
+    await payments.send_pending_refunds(runtime.database, runtime.state["stripe"])
+
+
 def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or PolicySettings()
     runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
@@ -57,6 +63,8 @@ def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = N
         from services.policy.stripe_payments import StripeGateway
 
         runtime.state["stripe"] = StripeGateway(settings)
+        runtime.jobs.append(ScheduledJob("send-refunds", every_seconds=settings.refund_job_seconds,
+                                         run=_send_refunds))
     app = build_service_app(
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "

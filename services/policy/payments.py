@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, Role
-from services.kernel.db import utcnow
+from services.kernel.db import after_commit, utcnow
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemError
 from services.kernel.ids import new_id
 from services.policy import policies, repository
 from services.policy.models import Payment, Policy, Refund
 from services.policy.schemas import PaymentOut
 
+log = logging.getLogger("anze.policy.payments")
 ONLINE_METHODS = {"CARD": "card", "ALIPAY": "alipay", "WECHAT_PAY": "wechat_pay"}
 
 
@@ -171,12 +174,43 @@ async def refund_premium(session: AsyncSession, policy: Policy, amount_fen: int,
             if stripe is None:
                 raise PaymentMethodUnavailable("this payment was made through Stripe, which is not configured here; "
                                                "its refund cannot be sent")
-            if await stripe.refund(payment, refund) == "succeeded":
-                apply_refund(payment, refund)
+            # Stripe moves the money only once this transaction has committed: a cancellation that then
+            # fails must not have refunded anyone (the ``send-refunds`` job retries what could not be sent)
+            after_commit(session, partial(send_refund, refund_id=refund.id, stripe=stripe))
         made.append(refund)
         left -= part
     await session.flush()
     return made
+
+
+async def send_refund(session: AsyncSession, *, refund_id: str, stripe: Any) -> None:
+    """Ask Stripe for one recorded refund (its idempotency key makes a repeat harmless)."""
+    refund = await repository.get_refund(session, refund_id)
+    if refund is None or refund.status != "PENDING" or refund.stripe_refund_id is not None:
+        return
+    payment = await repository.get_payment(session, refund.payment_id, lock=True)
+    assert payment is not None
+    if await stripe.refund(payment, refund) == "succeeded":
+        apply_refund(payment, refund)
+    refund.updated_at = utcnow()
+    await session.flush()
+
+
+async def send_pending_refunds(database: Any, stripe: Any) -> int:
+    """Send the Stripe refunds recorded but not yet accepted by Stripe (it was down, or the process stopped
+    between the commit and the call); each in its own transaction. Returns how many Stripe accepted."""
+    async with database.transaction() as session:
+        ids = await repository.unsent_stripe_refunds(session)
+    sent = 0
+    for refund_id in ids:
+        try:
+            async with database.transaction() as session:
+                await send_refund(session, refund_id=refund_id, stripe=stripe)
+            sent += 1
+        except ProblemError as exc:
+            log.warning("refund %s not sent: %s", refund_id, exc.detail)
+            break  # Stripe does not answer: the next turn tries again
+    return sent
 
 
 async def confirm_refund_offline(session: AsyncSession, *, principal: Principal, refund_id: str,

@@ -362,6 +362,13 @@ async def get_refund_by_stripe_id(session: AsyncSession, stripe_refund_id: str) 
     return await session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund_id))
 
 
+async def unsent_stripe_refunds(session: AsyncSession, limit: int = 100) -> list[str]:
+    """PENDING refunds of Stripe payments that Stripe has not been asked for yet, the oldest first."""
+    return list((await session.scalars(select(Refund.id).join(Payment, Payment.id == Refund.payment_id).where(
+        Refund.status == "PENDING", Refund.stripe_refund_id.is_(None),
+        Payment.stripe_payment_intent_id.is_not(None)).order_by(Refund.created_at).limit(limit))).all())
+
+
 async def pending_refund_sum(session: AsyncSession, payment_id: str) -> int:
     return int(await session.scalar(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
         Refund.payment_id == payment_id, Refund.status == "PENDING")) or 0)

@@ -20,3 +20,4 @@ class PolicySettings(PartSettings):
     pending_payment_alert_days: int = Field(7, description="insurers see transfers pending longer than this")
     renewal_window_days: int = Field(30, description="policies ending within this many days are due for renewal")
     expiry_job_seconds: float = Field(3600, description="how often the expiry and snapshot jobs run")
+    refund_job_seconds: float = Field(60, description="how often Stripe refunds that could not be sent are retried")

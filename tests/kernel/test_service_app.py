@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel import testing
 from services.kernel.auth import PUBLIC, CurrentPrincipal, Role, TokenSigner, allow, generate_keypair
-from services.kernel.db import make_base
+from services.kernel.db import after_commit, make_base
 from services.kernel.errors import InvalidState
 from services.kernel.events import InboxMixin, OutboxMixin
 from services.kernel.idempotency import IdempotencyKey, IdempotencyMixin
@@ -221,6 +221,37 @@ async def test_a_scrape_of_metrics_samples_the_outbox_without_a_readiness_probe(
         metrics = (await client.get("/metrics")).text
     assert 'anze_outbox_backlog{service="kernel-scrape"} 0.0' in metrics
     assert 'anze_outbox_oldest_age_seconds{service="kernel-scrape"} 0.0' in metrics
+
+
+async def test_work_after_commit_runs_only_for_a_committed_unit_of_work(keys, db_url, tmp_path):
+    """A call to the outside world registered in a unit of work happens after its commit, never after a
+    rollback, and its own failure does not undo the committed business change."""
+    settings = _Settings(database_url=db_url, kernel=keys.kernel_settings(tmp_path))
+    database = ServiceRuntime(name="kernel-after", settings=settings, outbox=Outbox, inbox=Inbox).database
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    seen: list[list[str]] = []
+
+    async def look(session) -> None:  # what the outside world would see when called
+        async with database.transaction() as other:
+            seen.append(sorted((await other.scalars(select(Note.text))).all()))
+
+    async def fail(session) -> None:
+        session.add(Note(id=new_id("n"), text="half-done"))
+        raise RuntimeError("the provider failed")
+
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            session.add(Note(id=new_id("n"), text="rolled back"))
+            after_commit(session, look)
+            raise RuntimeError("business failure")
+    assert seen == []
+    async with database.transaction() as session:
+        session.add(Note(id=new_id("n"), text="kept"))
+        after_commit(session, fail)
+        after_commit(session, look)
+    assert seen == [["kept"]]  # ran after the commit; the failed work left nothing
+    await database.dispose()
 
 
 async def test_a_write_is_committed_before_the_response_starts(keys, db_url, tmp_path):

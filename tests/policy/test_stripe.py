@@ -240,3 +240,65 @@ async def test_localstripes_own_signed_webhook_activates_the_policy(shop, locals
     finally:
         server.should_exit = True
         await serving
+
+
+async def card_paid_policy(shop) -> tuple[dict, dict, dict, str]:
+    """A policy paid by card at Stripe and activated by the signed success event."""
+    _, policy, me = await pending_policy(shop)
+    payment = (await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
+                                      json={"method": "CARD"})).json()
+    intent_id = await intent_of(shop, payment["id"])
+    card = await shop.stripe.v1.payment_methods.create_async(params={"type": "card", "card": {
+        "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    await shop.stripe.v1.payment_intents.update_async(intent_id, params={"payment_method": card.id})
+    confirmed = await shop.stripe.v1.payment_intents.confirm_async(intent_id)
+    assert (await deliver(shop, event("payment_intent.succeeded", confirmed.to_dict()))).status_code == 202
+    return policy, payment, me, intent_id
+
+
+async def stripe_refunds_of(shop, intent_id: str) -> list[Any]:
+    return list((await shop.stripe.v1.refunds.list_async(params={"payment_intent": intent_id})).data)
+
+
+async def test_a_refund_recorded_in_a_transaction_that_fails_sends_nothing_to_stripe(shop):
+    from services.policy import payments
+    from services.policy.models import Policy
+
+    policy, payment, me, intent_id = await card_paid_policy(shop)
+    runtime = shop.app.state.runtime
+    with pytest.raises(RuntimeError):
+        async with runtime.database.transaction() as session:
+            row = await session.get(Policy, policy["id"])
+            made = await payments.refund_premium(session, row, 5000, reason="CANCELLATION",
+                                                 stripe=runtime.state["stripe"], key="test:rolled-back")
+            assert [r.amount_fen for r in made] == [5000]
+            raise RuntimeError("the cancellation failed after the refund was computed")
+    assert await stripe_refunds_of(shop, intent_id) == []
+    paid = (await shop.client.get(f"/v1/payments/{payment['id']}", headers=me)).json()
+    assert paid["status"] == "SUCCEEDED" and paid["refunded_fen"] == 0
+
+
+async def test_a_cancellation_while_stripe_is_down_succeeds_and_its_refund_is_sent_when_stripe_is_back(shop):
+    from services.policy import payments
+    from services.policy.settings import PolicySettings
+    from services.policy.stripe_payments import StripeGateway
+
+    policy, payment, me, intent_id = await card_paid_policy(shop)
+    runtime = shop.app.state.runtime
+    working = runtime.state["stripe"]
+    runtime.state["stripe"] = StripeGateway(PolicySettings(stripe_secret_key="sk_test_policy",
+                                                           stripe_api_base="http://127.0.0.1:9"))
+    try:
+        r = await shop.client.post(f"/v1/policies/{policy['id']}/cancel", headers=me, json={"reason": "停产"})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "CANCELLED"
+        refunds = (await shop.client.get(f"/v1/policies/{policy['id']}/refunds", headers=me)).json()
+        assert [x["status"] for x in refunds] == ["PENDING"]
+        assert await payments.send_pending_refunds(runtime.database, runtime.state["stripe"]) == 0
+    finally:
+        runtime.state["stripe"] = working
+    assert await payments.send_pending_refunds(runtime.database, working) == 1
+    paid = (await shop.client.get(f"/v1/payments/{payment['id']}", headers=me)).json()
+    assert paid["status"] == "REFUNDED" and paid["refunded_fen"] == policy["premium_fen"]
+    assert [x.amount for x in await stripe_refunds_of(shop, intent_id)] == [policy["premium_fen"]]
+    assert await payments.send_pending_refunds(runtime.database, working) == 0  # nothing is sent twice
