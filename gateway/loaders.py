@@ -3,7 +3,6 @@ kind of row and level of the query, whatever the length of the list."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,16 +37,6 @@ def _grouped(fetch: Callable[[list[str]], Awaitable[list[Row]]], key: str) -> Da
     return DataLoader(load_fn=load)
 
 
-def _each(fetch_one: Callable[[str], Awaitable[list[Row]]]) -> Callable[[list[str]], Awaitable[list[Row]]]:
-    """For a relation the service serves one key at a time: the calls for a level run concurrently."""
-
-    async def fetch(keys: list[str]) -> list[Row]:
-        groups = await asyncio.gather(*(fetch_one(k) for k in keys))
-        return [row for group in groups for row in group]
-
-    return fetch
-
-
 class Loaders:
     """The request's loaders; they cache, so the same row is fetched once per request."""
 
@@ -67,5 +56,4 @@ class Loaders:
         self.bookings_of_policy = _grouped(bookings.bookings_of_policies, "policy_id")
         self.offerings_of_agency = _grouped(providers.offerings_of_agencies, "agency_id")
         self.experts_of_agency = _grouped(providers.experts_of_agencies, "agency_id")
-        # no batch route for payments: one call per policy shown (pages show one policy's payments)
-        self.payments_of_policy = _grouped(_each(policy.payments_of_policy), "policy_id")
+        self.payments_of_policy = _grouped(policy.payments_of_policies, "policy_id")

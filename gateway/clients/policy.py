@@ -63,9 +63,8 @@ class PolicyClient(BoundClient):
         return dict(await self.post(f"/v1/policies/{policy_id}/payments", {"method": method},
                                     idempotency_key=idempotency_key))
 
-    async def payments_of_policy(self, policy_id: str) -> list[Row]:
-        body = await self.get(f"/v1/policies/{policy_id}/payments")
-        return list(body["items"] if isinstance(body, dict) else body)
+    async def payments_of_policies(self, policy_ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/payments", policy_ids, key="policy_ids")
 
     async def confirm_offline_payment(self, payment_id: str, reference: str) -> Row:
         return dict(await self.post(f"/v1/payments/{payment_id}/confirm-offline", {"reference": reference}))

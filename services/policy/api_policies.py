@@ -114,13 +114,16 @@ async def policy_payments(policy_id: str, session: Session,
 async def list_payments(
     session: Session, paging: Paging, status: str | None = None, method: str | None = None,
     pending_for_days: Annotated[int | None, Query(ge=0, le=3650, description="PENDING for longer than N days")] = None,
+    policy_ids: Annotated[str | None, Query(description="the payments of these policies (comma-separated, at most "
+                                                        "500): the gateway's batch of Policy.payments")] = None,
     principal: Principal = allow(Role.ENTERPRISE, Role.INSURER),
 ) -> Any:
     """The caller's payments; an insurer's ``?pending_for_days=N`` lists transfers still awaited after N days."""
     before = None
     if pending_for_days is not None:
         status, before = "PENDING", utcnow() - timedelta(days=pending_for_days)
-    stmt = repository.payment_query(principal, status=status, method=method, created_before=before)
+    stmt = repository.payment_query(principal, status=status, method=method, created_before=before,
+                                    policy_ids=id_list(policy_ids))
     rows, cursor, total = await paginate(session, stmt, Payment.id, paging)
     return {"items": [payments.payment_out(p) for p in rows], "next_cursor": cursor, "total": total}
 

@@ -269,8 +269,10 @@ async def open_payment(session: AsyncSession, policy_id: str, purpose: str = "PR
 
 
 def payment_query(principal: Principal, *, status: str | None, method: str | None,
-                  created_before: Any | None) -> Select[Any]:
+                  created_before: Any | None, policy_ids: list[str] | None = None) -> Select[Any]:
     stmt = select(Payment)
+    if policy_ids is not None:
+        stmt = stmt.where(Payment.policy_id.in_(policy_ids))
     if principal.role is Role.ENTERPRISE:
         stmt = stmt.where(Payment.enterprise_id == (principal.org or ""))
     elif principal.role is Role.INSURER:

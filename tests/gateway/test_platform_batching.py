@@ -65,3 +65,23 @@ async def test_service_calls_for_a_nested_list_do_not_grow_with_its_length(platf
     assert all(n["expert"]["agency"]["id"] == platform.ctx["demo_agency_id"] for n in many_nodes)
     assert all(one[service] >= 1 for service in ("policy", "providers", "bookings")), one
     assert many == one, f"{BOOKINGS} bookings made {many} calls, one booking {one}"
+
+
+POLICIES_WITH_PAYMENTS = """query($n: Int) { policies(first: $n) { nodes { id number payments { id status amountFen }
+} } }"""
+
+
+async def test_the_payments_of_a_list_of_policies_come_in_one_call(platform):
+    def policy_calls(before: dict[str, int]) -> int:
+        return platform.gateway.service_calls()["policy"] - before["policy"]
+
+    before = platform.gateway.service_calls()
+    one = await platform.data(POLICIES_WITH_PAYMENTS, {"n": 1}, as_="insurer")
+    one_calls = policy_calls(before)
+    before = platform.gateway.service_calls()
+    many = await platform.data(POLICIES_WITH_PAYMENTS, {"n": 50}, as_="insurer")
+    many_calls = policy_calls(before)
+    assert len(one["policies"]["nodes"]) == 1 and len(many["policies"]["nodes"]) >= 10
+    paid = [n for n in many["policies"]["nodes"] if n["payments"]]
+    assert paid and all(p["status"] for n in paid for p in n["payments"])  # the rows reach their own policy
+    assert many_calls == one_calls == 2, (one_calls, many_calls)  # the list, then every policy's payments

@@ -128,3 +128,27 @@ async def test_the_insurer_sees_transfers_pending_longer_than_n_days(world):
             created_at=utcnow() - timedelta(days=8)))
     late = (await world.client.get("/v1/payments", headers=ins, params={"pending_for_days": 7})).json()["items"]
     assert [p["id"] for p in late] == [payment["id"]]
+
+
+async def test_payments_of_several_policies_in_one_call_show_only_the_callers(world):
+    insurer = await world.insurer()
+    product = await world.product(insurer)
+    ids, payment_ids, firms = [], [], []
+    for _ in range(2):
+        firm = await world.firm()
+        me = world.as_(Role.ENTERPRISE, firm["id"])
+        quote = (await world.quote(firm, product)).json()
+        policy = (await world.client.post(f"/v1/quotes/{quote['id']}/bind", headers=me)).json()
+        payment = (await world.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
+                                           json={"method": "BANK_TRANSFER"})).json()
+        ids.append(policy["id"])
+        payment_ids.append(payment["id"])
+        firms.append(me)
+    both = {"policy_ids": ",".join(ids)}
+    ins = world.as_(Role.INSURER, insurer)
+    seen = (await world.client.get("/v1/payments", headers=ins, params=both)).json()["items"]
+    assert sorted(p["id"] for p in seen) == sorted(payment_ids)
+    assert {p["policy_id"] for p in seen} == set(ids)
+    # the first firm names both policies but sees only its own payment
+    own = (await world.client.get("/v1/payments", headers=firms[0], params=both)).json()["items"]
+    assert [p["id"] for p in own] == [payment_ids[0]]
