@@ -196,8 +196,10 @@ class NatsBus(Bus):
     """The distributed transport: NATS JetStream, one stream for all events, a durable pull consumer per
     consuming part. The event id is the message id, so JetStream drops a re-published duplicate."""
 
-    def __init__(self, url: str, stream: str = "ANZE") -> None:
-        self.url, self.stream = url, stream
+    def __init__(self, url: str, stream: str = "ANZE", replicas: int = 1) -> None:
+        # ``url`` may list several servers of a cluster, comma-separated; the client also learns the
+        # others from the server it reaches. ``replicas`` copies of the stream survive a server's loss.
+        self.url, self.stream, self.replicas = url, stream, replicas
         # Subjects belong to one stream: the production stream carries ``anze.>``; any other (a test's,
         # a second deployment's on a shared server) its own namespace, so streams never overlap.
         self.prefix = "anze" if stream == "ANZE" else f"anze_{stream.lower()}"
@@ -212,14 +214,21 @@ class NatsBus(Bus):
         from nats.js.api import StreamConfig
         from nats.js.errors import NotFoundError
 
-        self.nc = await nats.connect(self.url, name="anze", max_reconnect_attempts=-1,
+        servers = [server.strip() for server in self.url.split(",") if server.strip()]
+        self.nc = await nats.connect(servers=servers, name="anze", max_reconnect_attempts=-1,
                                      reconnect_time_wait=0.5)
         self.js = self.nc.jetstream()
-        config = StreamConfig(name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0)
+        config = StreamConfig(name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0,
+                              num_replicas=self.replicas)
         try:
-            await self.js.stream_info(self.stream)
+            info = await self.js.stream_info(self.stream)
         except NotFoundError:
             await self.js.add_stream(config)
+            return
+        if (info.config.num_replicas or 1) != self.replicas:  # scaled out (or in) since it was created
+            log.info("stream %s: %s replicas, now %s", self.stream, info.config.num_replicas, self.replicas)
+            info.config.num_replicas = self.replicas
+            await self.js.update_stream(info.config)
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:
@@ -272,11 +281,11 @@ class NatsBus(Bus):
                 await msg.ack()
 
 
-def make_bus(url: str, stream: str = "ANZE") -> Bus:
+def make_bus(url: str, stream: str = "ANZE", replicas: int = 1) -> Bus:
     if url.startswith("memory"):
         return MemoryBus()
     if url.startswith("nats"):
-        return NatsBus(url, stream)
+        return NatsBus(url, stream, replicas)
     raise ValueError(f"unknown bus URL {url!r}: use memory:// or nats://host:port")
 
 

@@ -76,7 +76,8 @@ class ServiceRuntime:
         self.database = Database(settings.resolved_database_url(name), pool_size=settings.db_pool_size,
                                  echo=settings.db_echo)
         self.owns_bus = self.wiring.bus is None
-        self.bus = self.wiring.bus or make_bus(settings.kernel.bus_url, settings.kernel.bus_stream)
+        kernel = settings.kernel
+        self.bus = self.wiring.bus or make_bus(kernel.bus_url, kernel.bus_stream, kernel.bus_replicas)
         self.verifier = TokenVerifier.from_settings(settings.kernel)
         self.relay = OutboxRelay(self.database, outbox, self.bus, settings.kernel.relay_poll_seconds,
                                  on_published=self._count_facts)

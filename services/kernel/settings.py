@@ -17,6 +17,8 @@ class KernelSettings(BaseSettings):
     var_dir: Path = Field(Path("var"), description="where the embedded mode keeps databases, keys, uploads")
     bus_url: str = Field("memory://", description="memory:// (in-process) or nats://host:4222 (JetStream)")
     bus_stream: str = Field("ANZE", description="the JetStream stream that carries every event")
+    bus_replicas: int = Field(1, ge=1, le=5, description="copies of the stream in a JetStream cluster (3 survives "
+                                                          "the loss of one server)")
     jwt_public_key_file: Path | None = Field(None, description="PEM Ed25519 public key(s) that sign tokens")
     jwt_public_keys: SecretStr | None = Field(None, description="the same, inline (PEM blocks concatenated)")
     jwt_issuer: str = "anze-gateway"

@@ -230,3 +230,33 @@ def test_only_the_gateway_mounts_the_signing_key_and_its_user_can_read_it(overla
         mode = signing[0]["secret"]["defaultMode"]
         assert mode & 0o040 and not mode & 0o007, oct(mode)  # the pod's fsGroup reads it, others do not
         assert spec["securityContext"]["fsGroup"] == spec["securityContext"]["runAsGroup"]
+
+
+def test_scaled_runs_nats_as_a_three_server_cluster_with_the_stream_on_three_replicas(tmp_path):
+    objects = render(K8S / "overlays" / "scaled")
+    nats = by_kind(objects, "StatefulSet")["nats"]
+    assert nats["spec"]["replicas"] == 3 and nats["spec"]["serviceName"] == "nats-cluster"
+    headless = by_kind(objects, "Service")["nats-cluster"]
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["ports"][0]["port"] == 6222
+    assert by_kind(objects, "ConfigMap")["anze-config"]["data"]["ANZE_BUS_REPLICAS"] == "3"
+    assert by_kind(objects, "PodDisruptionBudget")["nats"]["spec"]["minAvailable"] == 2  # the quorum of three
+    conf = by_kind(objects, "ConfigMap")["nats-config"]["data"]["nats.conf"]
+    for i in range(3):
+        assert f"nats://nats-{i}.nats-cluster:6222" in conf
+    # the servers route to each other; nothing else reaches the route port
+    assert _reaches(objects, "nats", "nats", "cluster")
+    assert not _reaches(objects, "policy", "nats", "cluster")
+    server = shutil.which("nats-server") or "/usr/sbin/nats-server"
+    if shutil.which(server) is None:
+        pytest.skip("nats-server is not installed to check the configuration")
+    path = tmp_path / "nats.conf"
+    path.write_text(conf.replace("/data", str(tmp_path)))
+    checked = subprocess.run([server, "-c", str(path), "-t"], capture_output=True, text=True, timeout=30,
+                             env={"POD_NAME": "nats-0"})
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_city_keeps_one_nats_server_and_one_replica():
+    objects = render(K8S / "overlays" / "city")
+    assert by_kind(objects, "StatefulSet")["nats"]["spec"]["replicas"] == 1
+    assert "ANZE_BUS_REPLICAS" not in by_kind(objects, "ConfigMap")["anze-config"]["data"]  # the default, 1

@@ -47,6 +47,8 @@ def _k8s_names(objects: list[dict[str, Any]]) -> dict[str, str]:
         if obj["kind"] not in ("Deployment", "StatefulSet", "Job"):
             continue
         for container in obj["spec"]["template"]["spec"]["containers"]:
+            if not container["image"].startswith("anze"):  # NATS, PostgreSQL: their own variables
+                continue
             where = f"{obj['kind']}/{obj['metadata']['name']}"
             for env in container.get("env", []):
                 names[env["name"]] = where
