@@ -137,3 +137,45 @@ async def test_an_offerings_qualified_experts_are_those_certified_for_its_servic
     assert offering["serviceType"] == "HAZARD_INSPECTION"
     assert [e["id"] for e in offering["qualifiedExperts"]] == [platform.ctx["demo_expert_id"]]
     assert all("HAZARD_INSPECTION" in e["serviceTypes"] for e in offering["qualifiedExperts"])
+
+
+async def test_the_agency_confirms_a_visit_giving_it_to_another_qualified_expert(platform):
+    """A second inspector, certified only from day 90, is offered for a visit on day 91 and takes it when chosen."""
+    agency, agency_token = platform.ctx["demo_agency_id"], platform.tokens["agency"]
+    created = await platform.client.post(
+        f"/api/providers/v1/agencies/{agency}/experts", headers={"Authorization": f"Bearer {agency_token}"},
+        json={"name": "郑选派(测试)", "specialties": ["HAZARD_INSPECTION"], "certificates": [{
+            "name": "注册安全工程师(测试)", "number": "GW-ZA-0001", "scope": ["HAZARD_INSPECTION"],
+            "valid_from": (today() + timedelta(days=90)).isoformat(),
+            "valid_until": (today() + timedelta(days=1000)).isoformat()}]})
+    assert created.status_code == 201, created.text
+    chosen = created.json()["id"]
+    start = today() + timedelta(days=91)
+    slots = (await platform.data("""query($o: ID!, $f: Date!, $t: Date!, $e: ID) { availableSlots(offeringId: $o,
+        from: $f, to: $t, expertId: $e) { start expertId } }""", {
+        "o": platform.ctx["demo_offering_id"], "f": start.isoformat(), "t": (start + timedelta(days=14)).isoformat(),
+        "e": platform.ctx["demo_expert_id"]}, as_="enterprise"))["availableSlots"]
+    booking = None
+    for slot in slots[::9]:
+        booked = (await platform.data("""mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
+            ... on Booking { id } ... on OperationError { code } } }""", {"in": {
+            "offeringId": platform.ctx["demo_offering_id"], "enterpriseId": platform.ctx["demo_enterprise_id"],
+            "start": slot["start"], "expertId": slot["expertId"], "funding": "SELF"}}, as_="enterprise"))["bookVisit"]
+        if booked["__typename"] == "Booking":
+            booking = booked["id"]
+            break
+    assert booking is not None
+
+    offered = (await platform.data("query($id: ID!) { booking(id: $id) { expert { id } qualifiedExperts { id } } }",
+                                   {"id": booking}, as_="agency"))["booking"]
+    assert offered["expert"]["id"] == platform.ctx["demo_expert_id"]
+    assert {e["id"] for e in offered["qualifiedExperts"]} == {platform.ctx["demo_expert_id"], chosen}
+
+    confirm = """mutation($b: ID!, $e: ID) { confirmBooking(bookingId: $b, expertId: $e) { __typename
+        ... on Booking { status expert { id name } } ... on OperationError { code } } }"""
+    trained_only = next(e for e in platform.ctx["expert_ids_by_agency"][agency]
+                        if e not in (platform.ctx["demo_expert_id"], chosen))
+    refused = (await platform.data(confirm, {"b": booking, "e": trained_only}, as_="agency"))["confirmBooking"]
+    assert refused["__typename"] == "OperationError"  # not certified for inspections: not given the visit
+    done = (await platform.data(confirm, {"b": booking, "e": chosen}, as_="agency"))["confirmBooking"]
+    assert done == {"__typename": "Booking", "status": "CONFIRMED", "expert": {"id": chosen, "name": "郑选派(测试)"}}
