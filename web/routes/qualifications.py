@@ -59,6 +59,8 @@ def blank_form() -> Form:
 
 async def _page(request: Request, user: SessionUser, form: Form, chosen: list[str], status_code: int = 200
                 ) -> Response:
+    if not user.org_id:  # an applicant whose agency is not registered yet
+        return redirect("/apply")
     agency = (await query(request, PAGE, {"id": user.org_id})).data.get("agency")
     if agency is None:
         return not_found(request)
