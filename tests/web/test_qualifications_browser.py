@@ -75,6 +75,17 @@ def test_agency_adds_a_qualification_with_a_pdf_scan_and_sees_its_expiry(open_pa
     assert scan.ok and scan.body() == PDF and scan.headers["content-type"] == "application/pdf"
 
 
+def test_the_bureau_sees_the_agencys_qualifications_and_scan_when_vetting(open_page, shots) -> None:
+    page = open_page()
+    log_in(page, "bureau@demo.anze.cn")
+    page.goto("/bureau/agencies?status=APPROVED")
+    added = page.locator(".qualifications [data-qualification]", has_text="WEB-Q-0001")
+    assert added.count() == 1, "the qualification the agency added is not on the vetting page"
+    shots(page, "vetting-with-qualifications")
+    scan = page.request.get(added.locator("a").get_attribute("href"))
+    assert scan.ok and scan.body() == PDF
+
+
 def test_a_wrong_file_type_shows_the_error_next_to_the_field(open_page, shots) -> None:
     page = open_page()
     log_in(page, "agency@demo.anze.cn")
