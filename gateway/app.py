@@ -1,5 +1,6 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET), the report downloads under ``/reports``, and its own accounts database."""
+(GraphiQL on GET), the report downloads under ``/reports``, qualification scans under ``/scans``, and its own
+accounts database."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gateway.clients.base import CircuitBreaker, ServiceEndpoint
 from gateway.context import build_context
 from gateway.metrics.reports import router as reports_router
 from gateway.persisted import GatewayRouter, PersistedQueries
+from gateway.providers.scans import router as scans_router
 from gateway.schema import build_schema
 from gateway.settings import GatewaySettings
 from services.kernel.auth import TokenSigner
@@ -60,7 +62,7 @@ def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = 
     app = build_service_app(
         runtime=runtime, title="Anze gateway",
         description="The GraphQL API of Anze (at /graphql), accounts and login, and report downloads.",
-        routers=[reports_router])
+        routers=[reports_router, scans_router])
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = gateway
     return app

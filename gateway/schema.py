@@ -74,3 +74,9 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
 def schema_sdl() -> str:
     """The schema as SDL, as checked in at ``gateway/schema.graphql``."""
     return build_schema().as_str() + "\n"
+
+
+if __name__ == "__main__":  # `python -m gateway.schema > gateway/schema.graphql` (make schema)
+    import sys
+
+    sys.stdout.write(schema_sdl())

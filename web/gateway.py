@@ -181,3 +181,28 @@ async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token
         raise GatewayError(f"the report {path} answered {response.status_code}: {response.text[:200]}")
     return Download(body=response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
                     disposition=response.headers.get("content-disposition", "attachment"))
+
+
+async def upload(gateway: Gateway, path: str, *, filename: str, content: bytes, content_type: str,
+                 token: str | None) -> OperationError | None:
+    """Send one file (multipart field ``file``) to a gateway upload route with the user's token: None when
+    stored, or the service's refusal (``UNSUPPORTED_MEDIA_TYPE``, ``TOO_LARGE``...) as an ``OperationError``."""
+    try:
+        response = await gateway.client.request("POST", path, token=token,
+                                                files={"file": (filename, content, content_type)})
+    except ProblemError as exc:
+        raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
+    if response.status_code == 401:
+        raise NotAuthenticated()
+    if response.status_code == 403:
+        raise AccessDenied()
+    if response.status_code >= 500:
+        raise GatewayUnavailable(f"the upload answered {response.status_code}", ("gateway",))
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return OperationError(code=str(body.get("code") or "ERROR"), message=str(body.get("detail") or ""),
+                              field="file")
+    return None

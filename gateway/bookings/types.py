@@ -75,6 +75,7 @@ class Booking:
     enterprise_id: strawberry.Private[str] = ""
     policy_id: strawberry.Private[str | None] = None
     expert_id: strawberry.Private[str | None] = None
+    town_code: strawberry.Private[str | None] = None
 
     @strawberry.field(description="Null when the providers service does not answer.")
     async def offering(self, info: Info) -> Annotated[Offering, strawberry.lazy("gateway.providers.types")] | None:
@@ -120,6 +121,18 @@ class Booking:
         row = await info.context.loaders.expert.load(self.expert_id)
         return Expert.from_api(row) if row else None
 
+    @strawberry.field(description="The agency's experts qualified for the visit's service on its day and serving "
+                      "its town: whom the agency may give it to when confirming (`confirmBooking(expertId:)`).")
+    async def qualified_experts(
+        self, info: Info
+    ) -> list[Annotated[Expert, strawberry.lazy("gateway.providers.types")]]:
+        from gateway.providers.types import SHANGHAI, Expert
+
+        info.context.require()
+        rows = await info.context.providers.offering_experts(
+            self.offering_id, on=self.start.astimezone(SHANGHAI).date(), town_code=self.town_code)
+        return [Expert.from_api(row) for row in rows]
+
     @strawberry.field
     async def hazards(self, info: Info) -> list[Hazard]:
         rows = await info.context.loaders.hazards_of_booking.load(str(self.id))
@@ -133,7 +146,7 @@ class Booking:
                    end=to_datetime(row["end"]) if row.get("end") else None, price_fen=row.get("price_fen"),
                    offering_id=row.get("offering_id") or "", agency_id=row.get("agency_id") or "",
                    enterprise_id=row.get("enterprise_id") or "", policy_id=row.get("policy_id"),
-                   expert_id=row.get("expert_id"))
+                   expert_id=row.get("expert_id"), town_code=row.get("town_code"))
 
 
 def _six(value: Any) -> SixInPlace | None:

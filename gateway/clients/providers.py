@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from gateway.clients.base import BoundClient
@@ -39,3 +40,15 @@ class ProvidersClient(BoundClient):
 
     async def experts_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
         return await self.by_ids("/v1/experts", agency_ids, key="agency_ids")
+
+    async def offering_experts(self, offering_id: str, *, on: date | None, town_code: str | None) -> list[Row]:
+        body = await self.page(f"/v1/offerings/{offering_id}/experts",
+                               {"on": on.isoformat() if on else None, "town_code": town_code})
+        return list(body["items"])
+
+    async def add_qualification(self, agency_id: str, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post(f"/v1/agencies/{agency_id}/qualifications", body,
+                                    idempotency_key=idempotency_key))
+
+    async def notices(self, agency_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/agencies/{agency_id}/notices"))

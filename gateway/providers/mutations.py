@@ -1,13 +1,24 @@
-"""Mutations about agencies: applying, and the bureau's review."""
+"""Mutations about agencies: applying, the bureau's review, and the agency's qualifications."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import strawberry
 
 from gateway.accounts import service as accounts
 from gateway.common import returns_operation_error
 from gateway.context import Info
-from gateway.providers.types import Agency, AgencyApplicationInput, AgencyResult, ReviewDecision
+from gateway.providers.types import (
+    SHANGHAI,
+    Agency,
+    AgencyApplicationInput,
+    AgencyResult,
+    Qualification,
+    QualificationInput,
+    QualificationResult,
+    ReviewDecision,
+)
 from services.kernel.auth import Role
 
 
@@ -33,3 +44,16 @@ class ProvidersMutation:
                             note: str | None = None) -> AgencyResult:
         info.context.require(Role.BUREAU)
         return Agency.from_api(await info.context.providers.review_agency(str(agency_id), decision.value, note))
+
+    @strawberry.mutation(description="The agency adds a qualification (its scan is uploaded afterwards, at "
+                         "POST /scans/agencies/{agencyId}/qualifications/{id}); the daily check warns 30 days "
+                         "before it lapses.")
+    @returns_operation_error
+    async def add_qualification(self, info: Info, agency_id: strawberry.ID, input: QualificationInput,
+                                idempotency_key: str | None = None) -> QualificationResult:
+        info.context.require(Role.AGENCY)
+        row = await info.context.providers.add_qualification(str(agency_id), {
+            "kind": input.kind, "number": input.number, "issuer": input.issuer,
+            "service_types": [t.value for t in input.service_types], "valid_from": input.valid_from.isoformat(),
+            "valid_until": input.valid_until.isoformat()}, idempotency_key)
+        return Qualification.from_api(row, datetime.now(SHANGHAI).date())

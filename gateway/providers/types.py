@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 
-from gateway.common import Long, OperationError, enum_value
+from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
 from gateway.context import Info
 from services.kernel.errors import Forbidden
 
@@ -57,6 +59,24 @@ class Agency:
     contact_name: str | None = None
     contact_phone: str | None = None
     bookable: bool = False
+    qualification_rows: strawberry.Private[list[dict[str, Any]] | None] = None
+
+    @strawberry.field(description="The agency's qualifications (certificates) with their validity; whether a scan "
+                      "is attached shows only to the agency itself, the bureau and admin.")
+    async def qualifications(self, info: Info) -> list[Qualification]:
+        rows = self.qualification_rows
+        if rows is None:  # a list row: only the agency's own page carries its qualifications
+            rows = (await info.context.providers.agency(str(self.id))).get("qualifications") or []
+        today = datetime.now(SHANGHAI).date()
+        return sorted((Qualification.from_api(row, today) for row in rows), key=lambda q: q.valid_until)
+
+    @strawberry.field(description="Messages to the agency: qualifications about to lapse, service types withdrawn "
+                      "(newest first). The agency itself and the bureau; empty for a caller not logged in.")
+    async def notices(self, info: Info) -> list[AgencyNotice]:
+        if info.context.principal is None:
+            return []
+        rows = await info.context.providers.notices(str(self.id))
+        return sorted((AgencyNotice.from_api(row) for row in rows), key=lambda n: n.created_at, reverse=True)
 
     @strawberry.field
     async def offerings(self, info: Info) -> list[Offering]:
@@ -79,7 +99,8 @@ class Agency:
                    rating=None if row.get("rating") is None else float(row["rating"]),
                    rating_count=int(row.get("rating_count") or 0), uscc=row.get("uscc"),
                    contact_name=row.get("contact_name"), contact_phone=row.get("contact_phone"),
-                   bookable=bool(row.get("bookable")))
+                   bookable=bool(row.get("bookable")),
+                   qualification_rows=row["qualifications"] if "qualifications" in row else None)
 
 
 async def load_agency(info: Info, agency_id: str) -> Agency:
@@ -104,6 +125,14 @@ class Offering:
     @strawberry.field
     async def agency(self, info: Info) -> Agency:
         return await load_agency(info, self.agency_id)
+
+    @strawberry.field(description="The agency's experts whose certificate covers this service type on the date "
+                      "(default today), and who serve the town when one is given: whom a visit may be given to.")
+    async def qualified_experts(self, info: Info, on: date | None = None,
+                                town_code: str | None = None) -> list[Expert]:
+        info.context.require()
+        rows = await info.context.providers.offering_experts(str(self.id), on=on, town_code=town_code)
+        return [Expert.from_api(row) for row in rows]
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Offering:
@@ -153,4 +182,73 @@ class AgencyApplicationInput:
     contact_phone: str
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EXPIRY_WARNING_DAYS = 30  # as the providers' daily check warns
+
+
+@strawberry.enum(description="Where a qualification stands today (Asia/Shanghai).")
+class QualificationStatus(enum.Enum):
+    VALID = "VALID"
+    EXPIRING = "EXPIRING"  # valid, and lapses within 30 days
+    EXPIRED = "EXPIRED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+
+
+@strawberry.type(description="A qualification (certificate) of an agency: what it covers and until when.")
+class Qualification:
+    id: strawberry.ID
+    kind: str
+    number: str
+    issuer: str
+    service_types: list[ServiceType]
+    valid_from: date
+    valid_until: date
+    days_to_expiry: int = strawberry.field(description="Days from today to the last valid day; negative once lapsed.")
+    status: QualificationStatus
+    expiring_soon: bool = strawberry.field(description="Valid today and lapses within 30 days.")
+    has_scan: bool = strawberry.field(description="A scan is attached (always false for callers who may not see it).")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any], today: date) -> Qualification:
+        start, until = to_date(row["valid_from"]), to_date(row["valid_until"])
+        days = (until - today).days
+        if today < start:
+            status = QualificationStatus.NOT_YET_VALID
+        elif days < 0:
+            status = QualificationStatus.EXPIRED
+        elif days <= EXPIRY_WARNING_DAYS:
+            status = QualificationStatus.EXPIRING
+        else:
+            status = QualificationStatus.VALID
+        return cls(id=strawberry.ID(row["id"]), kind=row["kind"], number=row["number"], issuer=row["issuer"],
+                   service_types=_service_types(row.get("service_types")), valid_from=start, valid_until=until,
+                   days_to_expiry=days, status=status, expiring_soon=status is QualificationStatus.EXPIRING,
+                   has_scan=bool(row.get("scan_id")))
+
+
+@strawberry.type(description="A message from the platform to an agency (e.g. a qualification about to lapse).")
+class AgencyNotice:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="qualification_expiring or services_withdrawn")
+    ref: str = strawberry.field(description="What it is about: a qualification id, or the day and service types")
+    message: str
+    created_at: datetime
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> AgencyNotice:
+        return cls(id=strawberry.ID(row["id"]), kind=row["kind"], ref=row["ref"], message=row["message"],
+                   created_at=to_datetime(row["created_at"]))
+
+
+@strawberry.input
+class QualificationInput:
+    kind: str
+    number: str
+    issuer: str
+    service_types: list[ServiceType]
+    valid_from: date
+    valid_until: date
+
+
+QualificationResult = Annotated[Qualification | OperationError, strawberry.union("QualificationResult")]
 AgencyResult = Annotated[Agency | OperationError, strawberry.union("AgencyResult")]

@@ -63,7 +63,8 @@ VETTING = """
 query Vetting($status: AgencyStatus, $after: String, $first: Int) {
   agencies(filter: {approvedOnly: false, status: $status}, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    nodes { id name uscc status serviceTypes townCodes contactName contactPhone rating }
+    nodes { id name uscc status serviceTypes townCodes contactName contactPhone rating
+            qualifications { id kind number validUntil status hasScan } }
   }
 }"""
 
