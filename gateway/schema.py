@@ -18,6 +18,8 @@ from gateway.bookings.queries import BookingsQuery
 from gateway.common import SCALARS
 from gateway.enterprises.mutations import EnterpriseMutation
 from gateway.enterprises.queries import EnterpriseQuery
+from gateway.exposure.mutations import ExposureMutation
+from gateway.exposure.queries import ExposureQuery
 from gateway.extensions import CostLimiter, ErrorCodes
 from gateway.metrics.queries import ActionListQuery, MetricsQuery
 from gateway.policies.mutations import PolicyMutation
@@ -32,12 +34,13 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery):
+            ActionListQuery, ExposureQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation):
+class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
+               ExposureMutation):
     pass
 
 

@@ -19,6 +19,7 @@ from web.routes import (
     agency,
     apply,
     bureau,
+    bureau_exposure,
     bureau_lists,
     enterprise,
     enterprise_visits,
@@ -94,7 +95,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
-                   bureau_lists, qualifications):
+                   bureau_lists, qualifications, bureau_exposure):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

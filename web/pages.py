@@ -47,7 +47,8 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/qualifications", "资质管理")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
-               ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核")],
+               ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核"),
+               ("/bureau/exposure", "曝光案例")],
     "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],
 }
 
@@ -177,6 +178,8 @@ CODE_MESSAGES = {
     "INSUFFICIENT_BUDGET": "该保单的预防服务经费余额不足，请改为企业自费或选择其他保单。",
     "RATE_LIMITED": "尝试次数过多，请稍后再试。",
     "PAYMENT_METHOD_UNAVAILABLE": "在线支付尚未开通，请选择银行转账。",
+    "NOT_PUBLISHABLE": "只有逾期未整改、或整改未通过验收的重大事故隐患可以曝光。",
+    "EXPOSURE_CASE_EXISTS": "该隐患已有公开的曝光案例，如需更正请先撤下。",
 }
 
 
@@ -264,6 +267,7 @@ NOTICES = {
     "registered": "企业已登记。", "reviewed": "审核意见已保存。", "renewed": "已生成续保保单，请缴费。",
     "applied": "入驻申请已提交，等待应急管理局审核。",
     "qualification_added": "资质已保存。", "scan_uploaded": "扫描件已上传。",
+    "published": "案例已在曝光台发布。", "withdrawn": "案例已从曝光台撤下。",
 }
 
 

@@ -166,6 +166,8 @@ class Hazard:
     location: str | None = None
     closed_at: datetime | None = None
     six_in_place: SixInPlace | None = None
+    rejection_reason: str | None = strawberry.field(default=None, description="why the expert last rejected the "
+                                                    "firm's rectification (cleared when verified)")
     booking_id: strawberry.Private[str] = ""
     enterprise_id: strawberry.Private[str] = ""
     agency_id: strawberry.Private[str] = ""
@@ -199,7 +201,7 @@ class Hazard:
                    status=enum_value(HazardStatus, row.get("status"), HazardStatus.OPEN),
                    deadline=to_date(row["deadline"]), location=row.get("location"),
                    closed_at=to_datetime(row["closed_at"]) if row.get("closed_at") else None,
-                   six_in_place=_six(row.get("six_in_place")),
+                   six_in_place=_six(row.get("six_in_place")), rejection_reason=row.get("rejection_reason"),
                    booking_id=row.get("booking_id") or "", enterprise_id=row.get("enterprise_id") or "",
                    agency_id=row.get("agency_id") or "")
 

@@ -77,3 +77,15 @@ class BookingsClient(BoundClient):
 
     async def prevention_metrics(self, params: dict[str, Any], time_limit: float) -> Row:
         return dict(await self.get("/v1/metrics/prevention", params, time_limit=time_limit))
+
+    async def exposure_cases(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/exposure-cases", params)
+
+    async def exposure_case(self, case_id: str) -> Row:
+        return dict(await self.get(f"/v1/exposure-cases/{case_id}"))
+
+    async def publish_exposure_case(self, body: Row) -> Row:
+        return dict(await self.post("/v1/exposure-cases", body))
+
+    async def withdraw_exposure_case(self, case_id: str, reason: str) -> Row:
+        return dict(await self.post(f"/v1/exposure-cases/{case_id}/withdrawal", {"reason": reason}))

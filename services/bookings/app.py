@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.bookings import api, api_records, consumers, hazards
+from services.bookings import api, api_exposure, api_records, consumers, hazards
 from services.bookings import events as bookings_events
 from services.bookings.context import BookingContext
 from services.bookings.models import Inbox, Outbox
@@ -40,8 +40,8 @@ def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None =
     app = build_service_app(
         runtime=runtime, title="Anze bookings service",
         description="Service plans, the prevention-fee ledger, expert availability, bookings, visits and service "
-                    "records, hazards and their rectification loop, the service archive.",
-        routers=[api.router, api_records.router])
+                    "records, hazards and their rectification loop, the service archive, the exposure board.",
+        routers=[api.router, api_records.router, api_exposure.router])
 
     @app.exception_handler(StaleDataError)
     async def _changed_meanwhile(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -15,3 +15,14 @@ class InsufficientBudget(ProblemError):
 
 class NotBookable(ProblemError):
     status, code = 409, "NOT_BOOKABLE"
+
+
+class NotPublishable(ProblemError):
+    """The hazard does not meet the exposure board's rule (a MAJOR hazard overdue or whose rectification
+    was rejected)."""
+
+    status, code = 409, "NOT_PUBLISHABLE"
+
+
+class ExposureCaseExists(ProblemError):
+    status, code = 409, "EXPOSURE_CASE_EXISTS"

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.bookings.models import Booking, Hazard, Outbox
+from services.bookings.models import Booking, ExposureCase, Hazard, Outbox
 from services.kernel.events import Event, record_event
 
 BOOKING_REQUESTED = "bookings.booking.requested"
@@ -23,6 +23,8 @@ HAZARD_REJECTED = "bookings.hazard.rejected"
 HAZARD_CLOSED = "bookings.hazard.closed"
 HAZARD_OVERDUE = "bookings.hazard.overdue"
 PRINCIPAL_NOTIFIED = "bookings.hazard.principal_notified"
+EXPOSURE_PUBLISHED = "bookings.exposure_case.published"
+EXPOSURE_WITHDRAWN = "bookings.exposure_case.withdrawn"
 
 
 def booking_payload(booking: Booking) -> dict[str, Any]:
@@ -44,6 +46,13 @@ def hazard_payload(hazard: Hazard) -> dict[str, Any]:
     }
 
 
+def exposure_event(session: AsyncSession, name: str, case: ExposureCase, **extra: Any) -> None:
+    record_event(session, Outbox, name, {
+        "case_id": case.id, "number": case.number, "hazard_id": case.hazard_id, "enterprise_id": case.enterprise_id,
+        "town_code": case.town_code, "title": case.title, "hazard_grade": case.hazard_grade,
+        "hazard_status": case.hazard_status, "published_at": case.published_at.isoformat(), **extra})
+
+
 def booking_event(session: AsyncSession, name: str, booking: Booking, **extra: Any) -> None:
     record_event(session, Outbox, name, {**booking_payload(booking), **extra})
 
@@ -54,7 +63,8 @@ def hazard_event(session: AsyncSession, name: str, hazard: Hazard, **extra: Any)
 
 _FACTS = {BOOKING_REQUESTED: "booking_requested", BOOKING_CANCELLED: "booking_cancelled",
           BOOKING_NO_SHOW: "booking_no_show", VISIT_REPORTED: "visit_reported",
-          HAZARD_FOUND: "hazard_found", HAZARD_CLOSED: "hazard_closed", HAZARD_OVERDUE: "hazard_overdue"}
+          HAZARD_FOUND: "hazard_found", HAZARD_CLOSED: "hazard_closed", HAZARD_OVERDUE: "hazard_overdue",
+          EXPOSURE_PUBLISHED: "exposure_case_published", EXPOSURE_WITHDRAWN: "exposure_case_withdrawn"}
 
 
 def business_facts(event: Event) -> list[str]:

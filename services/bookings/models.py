@@ -320,3 +320,40 @@ class ArchiveEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     retain_until: Mapped[date] = mapped_column(Date)
 
+
+
+# ---------------------------------------------------------------- the exposure board
+
+
+class ExposureCase(Base):
+    """A case the bureau publishes on the exposure board (曝光台). It cites a hazard of this service and keeps
+    the facts as they stood at publication (the hazard goes on changing; the case does not). ``live_hazard_id``
+    is the hazard's id while the case is live and NULL once withdrawn: its unique constraint lets only one live
+    case per hazard exist, whichever replica inserts it (NULLs never collide on SQLite or PostgreSQL)."""
+
+    __tablename__ = "exposure_cases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    hazard_id: Mapped[str] = mapped_column(String(40), index=True)
+    live_hazard_id: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    town_code: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    hazard_grade: Mapped[str] = mapped_column(String(10))
+    hazard_description: Mapped[str] = mapped_column(Text)
+    hazard_location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    hazard_deadline: Mapped[date] = mapped_column(Date)
+    hazard_status: Mapped[str] = mapped_column(String(30))
+    hazard_found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rejection_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_by: Mapped[str] = mapped_column(String(80))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -13,6 +13,7 @@ from services.bookings.models import (
     AgencyFlag,
     Booking,
     EnterpriseRef,
+    ExposureCase,
     Hazard,
     HazardAction,
     LedgerEntry,
@@ -272,3 +273,29 @@ async def hazards_past_deadline(session: AsyncSession, today: date) -> list[Haza
 async def hazard_actions(session: AsyncSession, hazard_id: str) -> list[HazardAction]:
     stmt = select(HazardAction).where(HazardAction.hazard_id == hazard_id).order_by(HazardAction.id)
     return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- the exposure board
+
+
+def exposure_cases_query(*, town_code: str | None = None, withdrawn: bool = False,
+                         region: str | None = None) -> Select[Any]:
+    """Live cases (or withdrawn ones), newest first by id; ``town_code`` and ``region`` match by prefix, so a
+    city code lists its towns."""
+    stmt = select(ExposureCase).where(ExposureCase.withdrawn_at.is_not(None) if withdrawn
+                                      else ExposureCase.withdrawn_at.is_(None))
+    for prefix in (town_code, region):
+        if prefix:
+            stmt = stmt.where(ExposureCase.town_code.startswith(prefix))
+    return stmt
+
+
+async def get_exposure_case(session: AsyncSession, case_id: str, *, for_update: bool = False) -> ExposureCase | None:
+    if for_update:
+        stmt = select(ExposureCase).where(ExposureCase.id == case_id).with_for_update()
+        return (await session.scalars(stmt)).one_or_none()
+    return await session.get(ExposureCase, case_id)
+
+
+async def live_case_of_hazard(session: AsyncSession, hazard_id: str) -> ExposureCase | None:
+    return (await session.scalars(select(ExposureCase).where(ExposureCase.live_hazard_id == hazard_id))).one_or_none()

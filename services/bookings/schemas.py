@@ -204,3 +204,56 @@ class SlotOut(BaseModel):
     start: datetime
     end: datetime
     expert_id: str
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+class ExposureCaseIn(BaseModel):
+    """A case for the exposure board. The firm's name and town are the policy service's, as the gateway read
+    them when the bureau published: the board shows the firm as it was named then."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hazard_id: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=4000, description="the bureau's account of the case")
+    enterprise_name: str = Field(min_length=1, max_length=200)
+    town_code: str = Field(min_length=6, max_length=20)
+
+    _blank = field_validator("hazard_id", "title", "summary", "enterprise_name", "town_code")(_not_blank)
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+    _blank = field_validator("reason")(_not_blank)
+
+
+class ExposureCaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    number: str
+    hazard_id: str
+    enterprise_id: str
+    enterprise_name: str
+    town_code: str
+    title: str
+    summary: str
+    hazard_grade: HazardGrade
+    hazard_description: str
+    hazard_location: str | None
+    hazard_deadline: date
+    hazard_status: HazardStatus = Field(description="the hazard's status when the case was published")
+    hazard_found_at: datetime
+    rejection_reason: str | None
+    published_by: str | None = Field(description="the bureau account that published it (bureau only)")
+    published_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None = Field(description="the bureau account that withdrew it (bureau only)")
+    withdraw_reason: str | None

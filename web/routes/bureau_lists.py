@@ -55,7 +55,7 @@ query Firm($id: ID!) {
     policies { id number status startDate endDate premiumFen preventionBudgetFen preventionSpentFen insurer { name } }
   }
   hazards(filter: {enterpriseId: $id}, first: 50) {
-    totalCount nodes { id grade description status deadline booking { number agency { name } } }
+    totalCount nodes { id grade description status deadline rejectionReason booking { number agency { name } } }
   }
 }"""
 

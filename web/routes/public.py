@@ -142,6 +142,38 @@ async def agency_page(request: Request, agency_id: str) -> Response:
     return render(request, "public/agency.html", {"agency": agency, "regions": await region_names(request)})
 
 
+EXPOSURE_BOARD = """
+query Board($town: String, $after: String, $first: Int) {
+  exposureCases(townCode: $town, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id number title summary enterpriseName townCode hazardGrade hazardDescription hazardDeadline
+            hazardStatus publishedAt }
+  }
+}"""
+
+EXPOSURE_CASE = """
+query Case($id: ID!) {
+  exposureCase(id: $id) {
+    id number title summary enterpriseName townCode hazardGrade hazardDescription hazardLocation hazardDeadline
+    hazardStatus rejectionReason publishedAt
+  }
+}"""
+
+
 @router.get("/exposure")
-async def exposure_board(request: Request) -> Response:
-    return render(request, "public/exposure.html")
+async def exposure_board(request: Request, town: str = "", after: str = "") -> Response:
+    """The cases the bureau has published and not withdrawn, newest first, by town."""
+    data = (await query(request, EXPOSURE_BOARD, {"town": town or None, "after": after or None,
+                                                  "first": request.app.state.settings.page_size})).data
+    names = await region_names(request)
+    return render(request, "public/exposure.html", {
+        "cases": data.get("exposureCases"), "town": town, "regions": names,
+        "towns": sorted((c, n) for c, n in names.items() if len(c) == 9)})
+
+
+@router.get("/exposure/{case_id}")
+async def exposure_case(request: Request, case_id: str) -> Response:
+    case = (await query(request, EXPOSURE_CASE, {"id": case_id})).data.get("exposureCase")
+    if case is None:  # never published, or withdrawn
+        return not_found(request)
+    return render(request, "public/exposure_case.html", {"case": case, "regions": await region_names(request)})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:47:12.693498
+Create Date: 2026-11-28 21:32:36.505547
 """
 from collections.abc import Sequence
 
@@ -104,6 +104,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('enterprise_refs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprise_refs_town_code'), ['town_code'], unique=False)
+
+    op.create_table('exposure_cases',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('hazard_id', sa.String(length=40), nullable=False),
+    sa.Column('live_hazard_id', sa.String(length=40), nullable=True),
+    sa.Column('enterprise_id', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_name', sa.String(length=200), nullable=False),
+    sa.Column('town_code', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('hazard_grade', sa.String(length=10), nullable=False),
+    sa.Column('hazard_description', sa.Text(), nullable=False),
+    sa.Column('hazard_location', sa.String(length=200), nullable=True),
+    sa.Column('hazard_deadline', sa.Date(), nullable=False),
+    sa.Column('hazard_status', sa.String(length=30), nullable=False),
+    sa.Column('hazard_found_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rejection_reason', sa.Text(), nullable=True),
+    sa.Column('published_by', sa.String(length=80), nullable=False),
+    sa.Column('published_at', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by', sa.String(length=80), nullable=True),
+    sa.Column('withdraw_reason', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exposure_cases')),
+    sa.UniqueConstraint('live_hazard_id', name=op.f('uq_exposure_cases_live_hazard_id')),
+    sa.UniqueConstraint('number', name=op.f('uq_exposure_cases_number'))
+    )
+    with op.batch_alter_table('exposure_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exposure_cases_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exposure_cases_hazard_id'), ['hazard_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exposure_cases_published_at'), ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exposure_cases_town_code'), ['town_code'], unique=False)
 
     op.create_table('hazard_actions',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -388,6 +421,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_hazard_actions_hazard_id'))
 
     op.drop_table('hazard_actions')
+    with op.batch_alter_table('exposure_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exposure_cases_town_code'))
+        batch_op.drop_index(batch_op.f('ix_exposure_cases_published_at'))
+        batch_op.drop_index(batch_op.f('ix_exposure_cases_hazard_id'))
+        batch_op.drop_index(batch_op.f('ix_exposure_cases_enterprise_id'))
+
+    op.drop_table('exposure_cases')
     with op.batch_alter_table('enterprise_refs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprise_refs_town_code'))
 
