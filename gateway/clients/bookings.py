@@ -77,3 +77,21 @@ class BookingsClient(BoundClient):
 
     async def prevention_metrics(self, params: dict[str, Any], time_limit: float) -> Row:
         return dict(await self.get("/v1/metrics/prevention", params, time_limit=time_limit))
+
+    async def ledger_page(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/ledgers", params)
+
+    async def ledger_entries(self, policy_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/ledgers/{policy_id}/entries"))
+
+    async def policy_prevention(self, policy_id: str) -> Row:
+        return dict(await self.get(f"/v1/policies/{policy_id}/prevention"))
+
+    async def plan(self, policy_id: str) -> Row:
+        return dict(await self.get(f"/v1/plans/{policy_id}"))
+
+    async def propose_plan(self, policy_id: str, change: Row) -> Row:
+        return dict(await self.post(f"/v1/plans/{policy_id}/proposals", change))
+
+    async def agree_plan(self, policy_id: str, accept: bool) -> Row:
+        return dict(await self.post(f"/v1/plans/{policy_id}/agreement", {"accept": accept}))
