@@ -95,3 +95,6 @@ class BookingsClient(BoundClient):
 
     async def agree_plan(self, policy_id: str, accept: bool) -> Row:
         return dict(await self.post(f"/v1/plans/{policy_id}/agreement", {"accept": accept}))
+
+    async def ledger_totals(self, params: dict[str, Any]) -> Row:
+        return dict(await self.get("/v1/ledgers/totals", params))

@@ -6,7 +6,7 @@ import strawberry
 
 from gateway.common import Connection, connection, page_params
 from gateway.context import Info
-from gateway.prevention.types import LedgerFilter, PreventionLedger, ServicePlan, load_plan
+from gateway.prevention.types import LedgerFilter, LedgerTotals, PreventionLedger, ServicePlan, load_plan
 from services.kernel.auth import Role
 
 
@@ -20,6 +20,14 @@ class PreventionQuery:
         f = filter or LedgerFilter()
         params = {**page_params(first, after), "insurer_id": f.insurer_id, "enterprise_id": f.enterprise_id}
         return connection(await info.context.bookings.ledger_page(params), PreventionLedger.from_api)
+
+    @strawberry.field(description="Budget, reserved, spent and left summed over the ledgers the filter selects "
+                      "(the caller's scope, as preventionLedgers).")
+    async def prevention_ledger_totals(self, info: Info, filter: LedgerFilter | None = None) -> LedgerTotals:
+        info.context.require(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)
+        f = filter or LedgerFilter()
+        return LedgerTotals.from_api(await info.context.bookings.ledger_totals(
+            {"insurer_id": f.insurer_id, "enterprise_id": f.enterprise_id}))
 
     @strawberry.field(description="One policy's prevention ledger; null when the caller may not see it.")
     async def prevention_ledger(self, info: Info, policy_id: strawberry.ID) -> PreventionLedger | None:

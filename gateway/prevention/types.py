@@ -178,6 +178,21 @@ class PreventionLedger:
                                                               "available_fen")})
 
 
+@strawberry.type(description="Sums over the ledgers a filter selects (a firm's, an insurer's book, a region).")
+class LedgerTotals:
+    policies: int
+    budget_fen: Long
+    reserved_fen: Long
+    spent_fen: Long
+    available_fen: Long
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> LedgerTotals:
+        return cls(policies=int(row.get("policies") or 0),
+                   **{k: Long(int(row.get(k) or 0)) for k in ("budget_fen", "reserved_fen", "spent_fen",
+                                                              "available_fen")})
+
+
 @strawberry.input
 class LedgerFilter:
     insurer_id: strawberry.ID | None = None

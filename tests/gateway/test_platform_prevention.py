@@ -128,8 +128,14 @@ async def test_the_firm_and_its_insurer_read_the_same_ledger_and_no_one_else_doe
         } }""", {"a": book["pageInfo"]["endCursor"]}, as_="insurer"))["preventionLedgers"]["nodes"]
     ids = [n["policyId"] for n in book["nodes"] + rest]
     assert len(ids) == len(set(ids)) == book["totalCount"] and policy in ids
-    own = (await platform.gql("{ preventionLedgers { totalCount nodes { policyId } } }", token=firm_token))
+    own = (await platform.gql("{ preventionLedgers { totalCount nodes { policyId } } preventionLedgerTotals { "
+                              "policies budgetFen availableFen } }", token=firm_token))
     assert own["data"]["preventionLedgers"] == {"totalCount": 1, "nodes": [{"policyId": policy}]}
+    assert own["data"]["preventionLedgerTotals"] == {"policies": 1, "budgetFen": insurer["budgetFen"],
+                                                     "availableFen": insurer["availableFen"]}
+    totals = (await platform.data("{ preventionLedgerTotals { policies budgetFen } }", as_="insurer"))
+    assert totals["preventionLedgerTotals"]["policies"] == book["totalCount"]
+    assert error_code(await platform.gql("{ preventionLedgerTotals { policies } }", as_="agency")) == "FORBIDDEN"
 
 
 async def test_the_insurer_proposes_a_plan_and_it_applies_once_the_firm_agrees(platform):
