@@ -42,8 +42,9 @@ HOME_OF_ROLE = {
 }
 MENUS: dict[str, list[tuple[str, str]]] = {
     "ENTERPRISE": [("/firm", "我的企业"), ("/firm/policies", "保单"), ("/firm/visits", "上门服务"),
-                   ("/firm/hazards", "隐患整改")],
-    "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
+                   ("/firm/hazards", "隐患整改"), ("/firm/ledger", "预防经费")],
+    "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患"),
+                ("/insurer/ledger", "预防经费台账"), ("/insurer/panel", "合作机构")],
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
@@ -263,6 +264,9 @@ NOTICES = {
     "checked_in": "已签到。", "booking_confirmed": "预约已确认。", "quoted": "报价已生成。",
     "registered": "企业已登记。", "reviewed": "审核意见已保存。", "renewed": "已生成续保保单，请缴费。",
     "applied": "入驻申请已提交，等待应急管理局审核。",
+    "panel_added": "机构已加入名录。", "panel_removed": "机构已移出名录。",
+    "plan_proposed": "服务计划调整已提交，等待企业同意。", "plan_agreed": "已同意服务计划调整。",
+    "plan_declined": "已拒绝服务计划调整，原计划不变。",
 }
 
 
