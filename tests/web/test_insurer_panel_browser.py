@@ -170,6 +170,7 @@ def test_insurer_proposes_a_service_plan_on_a_policy(open_page, shots, firm) -> 
     page.fill("#f-targets", "重大隐患动态清零")
     page.click("#plan-form button[type=submit]")
     assert page.locator(".has-error #f-visits_per_year").count() == 1, page.locator("main").inner_text()
+    assert page.locator("#plan-form .field-error").inner_text() == "请填写 0 到 52 之间的整数。"
     assert page.input_value("#f-targets") == "重大隐患动态清零"  # what was typed is kept
     shots(page, "plan-error-kept")
     page.fill("#f-visits_per_year", "8")
@@ -228,4 +229,5 @@ def test_insurer_reads_the_ledger_across_the_book_and_the_firm_the_same_figures(
     page.goto(f"/insurer/policies/{firm['policy']}")
     assert page.locator("#plan-status").inner_text() == "已确定"
     assert page.locator("#visits-planned-done").inner_text().startswith("每年 8 次")
+    assert page.locator("#prevention-reserved").inner_text() == seen["reserved"]
     shots(page, "insurer-sees-agreed-plan")

@@ -58,7 +58,8 @@ PLAN = """
 query Plan($id: ID!) {
   servicePlan(policyId: $id) { status riskColor items serviceTypes visitsPerYear targets updatedAt agency { id name }
     proposed { items serviceTypes visitsPerYear targets agency { id name } } }
-  preventionLedger(policyId: $id) { summary { visitsPlannedPerYear visitsBooked visitsDone cancellations noShows } }
+  preventionLedger(policyId: $id) {
+    reservedFen summary { visitsPlannedPerYear visitsBooked visitsDone cancellations noShows } }
   panel { entries { agencyId agencyName } }
 }"""
 
@@ -120,6 +121,7 @@ async def _policy_page(request: Request, policy_id: str, form: Form, status: int
     return render(request, "insurer/policy.html", {
         "policy": policy, "payments": payments, "form": form, "plan": plan.get("servicePlan"),
         "summary": (plan.get("preventionLedger") or {}).get("summary"),
+        "reserved": (plan.get("preventionLedger") or {}).get("reservedFen"),
         "panel": (plan.get("panel") or {}).get("entries") or [], "plan_form": plan_form or Form()},
         status_code=status)
 

@@ -141,9 +141,10 @@ def plan_change(form: Form, types: list[str]) -> dict[str, Any]:
     """The proposal from the form: only what is filled in; the items one per line."""
     change: dict[str, Any] = {}
     if form.value("visits_per_year"):
-        try:
-            change["visitsPerYear"] = int(form.value("visits_per_year"))
-        except ValueError:
+        visits = form.value("visits_per_year")
+        if visits.isdigit() and int(visits) <= 52:
+            change["visitsPerYear"] = int(visits)
+        else:
             form.add("visits_per_year", "请填写 0 到 52 之间的整数。")
     if types:
         change["serviceTypes"] = types
