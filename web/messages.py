@@ -475,4 +475,5 @@ EN: dict[str, str] = {
     '预防服务经费台账': 'Prevention ledger',
     '预防经费': 'Prevention budget',
     '预防经费台账': 'Prevention ledger',
+    "该机构不在本公司的合作机构名录中。": "The agency is not on our panel.",
 }

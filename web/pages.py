@@ -178,6 +178,7 @@ CODE_MESSAGES = {
     "INSUFFICIENT_BUDGET": "该保单的预防服务经费余额不足，请改为企业自费或选择其他保单。",
     "RATE_LIMITED": "尝试次数过多，请稍后再试。",
     "PAYMENT_METHOD_UNAVAILABLE": "在线支付尚未开通，请选择银行转账。",
+    "NOT_ON_PANEL": "该机构不在本公司的合作机构名录中。",
 }
 
 
