@@ -22,8 +22,12 @@ from gateway.exposure.mutations import ExposureMutation
 from gateway.exposure.queries import ExposureQuery
 from gateway.extensions import CostLimiter, ErrorCodes
 from gateway.metrics.queries import ActionListQuery, MetricsQuery
+from gateway.panels.mutations import PanelMutation
+from gateway.panels.queries import PanelQuery
 from gateway.policies.mutations import PolicyMutation
 from gateway.policies.queries import PolicyQuery
+from gateway.prevention.mutations import PreventionMutation
+from gateway.prevention.queries import PreventionQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
 from gateway.settings import GatewaySettings
@@ -34,13 +38,13 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery, ExposureQuery):
+            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
-               ExposureMutation):
+               ExposureMutation, PanelMutation, PreventionMutation):
     pass
 
 

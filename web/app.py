@@ -22,9 +22,11 @@ from web.routes import (
     bureau_exposure,
     bureau_lists,
     enterprise,
+    enterprise_ledger,
     enterprise_visits,
     expert,
     insurer,
+    insurer_panel,
     public,
     qualifications,
     register,
@@ -95,7 +97,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
-                   bureau_lists, qualifications, bureau_exposure):
+                   bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

@@ -42,8 +42,9 @@ HOME_OF_ROLE = {
 }
 MENUS: dict[str, list[tuple[str, str]]] = {
     "ENTERPRISE": [("/firm", "我的企业"), ("/firm/policies", "保单"), ("/firm/visits", "上门服务"),
-                   ("/firm/hazards", "隐患整改")],
-    "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
+                   ("/firm/hazards", "隐患整改"), ("/firm/ledger", "预防经费")],
+    "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患"),
+                ("/insurer/ledger", "预防经费台账"), ("/insurer/panel", "合作机构")],
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/qualifications", "资质管理")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
@@ -180,6 +181,7 @@ CODE_MESSAGES = {
     "PAYMENT_METHOD_UNAVAILABLE": "在线支付尚未开通，请选择银行转账。",
     "NOT_PUBLISHABLE": "只有逾期未整改、或整改未通过验收的重大事故隐患可以曝光。",
     "EXPOSURE_CASE_EXISTS": "该隐患已有公开的曝光案例，如需更正请先撤下。",
+    "NOT_ON_PANEL": "该机构不在本公司的合作机构名录中。",
 }
 
 
@@ -268,6 +270,9 @@ NOTICES = {
     "applied": "入驻申请已提交，等待应急管理局审核。",
     "qualification_added": "资质已保存。", "scan_uploaded": "扫描件已上传。",
     "published": "案例已在曝光台发布。", "withdrawn": "案例已从曝光台撤下。",
+    "panel_added": "机构已加入名录。", "panel_removed": "机构已移出名录。",
+    "plan_proposed": "服务计划调整已提交，等待企业同意。", "plan_agreed": "已同意服务计划调整。",
+    "plan_declined": "已拒绝服务计划调整，原计划不变。",
 }
 
 

@@ -89,3 +89,24 @@ class BookingsClient(BoundClient):
 
     async def withdraw_exposure_case(self, case_id: str, reason: str) -> Row:
         return dict(await self.post(f"/v1/exposure-cases/{case_id}/withdrawal", {"reason": reason}))
+
+    async def ledger_page(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/ledgers", params)
+
+    async def ledger_entries(self, policy_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/ledgers/{policy_id}/entries"))
+
+    async def policy_prevention(self, policy_id: str) -> Row:
+        return dict(await self.get(f"/v1/policies/{policy_id}/prevention"))
+
+    async def plan(self, policy_id: str) -> Row:
+        return dict(await self.get(f"/v1/plans/{policy_id}"))
+
+    async def propose_plan(self, policy_id: str, change: Row) -> Row:
+        return dict(await self.post(f"/v1/plans/{policy_id}/proposals", change))
+
+    async def agree_plan(self, policy_id: str, accept: bool) -> Row:
+        return dict(await self.post(f"/v1/plans/{policy_id}/agreement", {"accept": accept}))
+
+    async def ledger_totals(self, params: dict[str, Any]) -> Row:
+        return dict(await self.get("/v1/ledgers/totals", params))

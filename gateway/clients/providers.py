@@ -52,3 +52,19 @@ class ProvidersClient(BoundClient):
 
     async def notices(self, agency_id: str) -> list[Row]:
         return list(await self.get(f"/v1/agencies/{agency_id}/notices"))
+
+    async def panel(self, insurer_id: str, include_removed: bool = False) -> list[Row]:
+        body = await self.page(f"/v1/panels/{insurer_id}", {"include_removed": include_removed})
+        return list(body["items"])
+
+    async def panel_changes(self, insurer_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/panels/{insurer_id}/changes"))
+
+    async def on_panel(self, insurer_id: str, agency_id: str) -> bool:
+        return bool((await self.get(f"/v1/panels/{insurer_id}/agencies/{agency_id}"))["on_panel"])
+
+    async def add_to_panel(self, insurer_id: str, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post(f"/v1/panels/{insurer_id}/agencies", body, idempotency_key=idempotency_key))
+
+    async def remove_from_panel(self, insurer_id: str, agency_id: str, reason: str) -> list[Row]:
+        return list(await self.post(f"/v1/panels/{insurer_id}/agencies/{agency_id}/removal", {"reason": reason}))

@@ -90,6 +90,16 @@ async def list_ledgers(session: Session, principal: CurrentPrincipal, paging: Pa
     return Page(items=[_ledger_out(r) for r in rows], next_cursor=cursor, total=total)
 
 
+@router.get("/ledgers/totals", dependencies=[allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)], tags=["ledger"])
+async def ledger_totals(session: Session, principal: CurrentPrincipal, enterprise_id: str | None = None,
+                        insurer_id: str | None = None) -> dict[str, int]:
+    """Sums over the ledgers ``/ledgers`` lists with the same filters: a firm's, an insurer's book, a region."""
+    count, budget, reserved, spent = await repository.ledger_totals(session, principal, enterprise_id=enterprise_id,
+                                                                    insurer_id=insurer_id)
+    return {"policies": int(count), "budget_fen": int(budget), "reserved_fen": int(reserved), "spent_fen": int(spent),
+            "available_fen": int(budget) - int(reserved) - int(spent)}
+
+
 async def _visible_ledger(session: Any, principal: Principal, policy_id: str) -> PolicyLedger:
     row = await repository.get_ledger(session, policy_id)
     if row is None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings.models import (
@@ -108,6 +108,16 @@ def ledger_page_query(principal: Principal, *, enterprise_id: str | None, insure
     if insurer_id:
         stmt = stmt.where(PolicyLedger.insurer_id == insurer_id)
     return stmt
+
+
+async def ledger_totals(session: AsyncSession, principal: Principal, *, enterprise_id: str | None,
+                        insurer_id: str | None) -> tuple[int, int, int, int]:
+    """How many ledgers ``ledger_page_query`` selects, and their budget, reserved and spent summed."""
+    rows = ledger_page_query(principal, enterprise_id=enterprise_id, insurer_id=insurer_id).subquery()
+    count, budget, reserved, spent = (await session.execute(select(
+        func.count(), func.coalesce(func.sum(rows.c.budget_fen), 0), func.coalesce(func.sum(rows.c.reserved_fen), 0),
+        func.coalesce(func.sum(rows.c.spent_fen), 0)))).one()
+    return int(count), int(budget), int(reserved), int(spent)
 
 
 async def ledger_entries(session: AsyncSession, policy_id: str) -> list[LedgerEntry]:

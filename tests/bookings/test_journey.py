@@ -246,3 +246,21 @@ async def test_a_malformed_policy_event_is_skipped_without_blocking_the_next(kit
     response = await kit.client.get("/v1/ledgers", params={"policy_ids": "pol_broken,pol_bad_budget"},
                                     headers=kit.admin())
     assert response.json()["items"] == []
+
+
+async def test_ledger_totals_sum_the_book_an_insurer_sees_and_a_firm_only_its_own(kit):
+    firm, other = await kit.firm(), await kit.firm()
+    insurer = f"ins_{firm[-6:]}"
+    agency = await kit.agency_with_expert(insurer_id=insurer, price_fen=30_000)
+    first = await kit.policy(firm, insurer_id=insurer, budget_fen=100_000)
+    await kit.policy(other, insurer_id=insurer, budget_fen=70_000)
+    await kit.policy(other, insurer_id=f"{insurer}x", budget_fen=50_000)
+    booking = await kit.booked(agency, firm, at(working_day(), 9), policy_id=first)
+    await kit.visited(agency, booking, hazards=[])
+    book = (await kit.client.get("/v1/ledgers/totals", headers=kit.insurer(insurer))).json()
+    assert book == {"policies": 2, "budget_fen": 170_000, "reserved_fen": 0, "spent_fen": 30_000,
+                    "available_fen": 140_000}
+    own = (await kit.client.get("/v1/ledgers/totals", headers=kit.enterprise(other))).json()
+    assert own["policies"] == 2 and own["budget_fen"] == 120_000
+    agency_call = await kit.client.get("/v1/ledgers/totals", headers=kit.agency(agency.id))
+    assert agency_call.status_code == 403

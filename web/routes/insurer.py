@@ -53,6 +53,16 @@ mutation Confirm($id: ID!, $reference: String!) {
   }
 }"""
 
+# the policy's service plan, its visits planned and done, and the panel's agencies the plan may name
+PLAN = """
+query Plan($id: ID!) {
+  servicePlan(policyId: $id) { status riskColor items serviceTypes visitsPerYear targets updatedAt agency { id name }
+    proposed { items serviceTypes visitsPerYear targets agency { id name } } }
+  preventionLedger(policyId: $id) {
+    reservedFen summary { visitsPlannedPerYear visitsBooked visitsDone cancellations noShows } }
+  panel { entries { agencyId agencyName } }
+}"""
+
 HAZARDS = """
 query BookHazards($filter: HazardFilter, $after: String, $first: Int) {
   hazards(filter: $filter, first: $first, after: $after) {
@@ -92,13 +102,33 @@ async def payments_of(request: Request, policy_id: str) -> list[dict[str, Any]] 
     return policy.get("payments") or []
 
 
-async def _policy_page(request: Request, policy_id: str, form: Form, status: int = 200) -> Response:
+async def plan_of(request: Request, policy_id: str) -> dict[str, Any]:
+    """The policy's service plan, visit counts and panel, or empty when the gateway cannot give them."""
+    try:
+        return (await query(request, PLAN, {"id": policy_id})).data
+    except GatewayError:
+        log.warning("the service plan of %s could not be read", policy_id)
+        return {}
+
+
+async def _policy_page(request: Request, policy_id: str, form: Form, status: int = 200,
+                       plan_form: Form | None = None) -> Response:
     policy = (await query(request, POLICY, {"id": policy_id})).data.get("policy")
     if policy is None:
         return not_found(request)
     payments = await payments_of(request, policy_id)
-    return render(request, "insurer/policy.html", {"policy": policy, "payments": payments, "form": form},
-                  status_code=status)
+    plan = await plan_of(request, policy_id)
+    return render(request, "insurer/policy.html", {
+        "policy": policy, "payments": payments, "form": form, "plan": plan.get("servicePlan"),
+        "summary": (plan.get("preventionLedger") or {}).get("summary"),
+        "reserved": (plan.get("preventionLedger") or {}).get("reservedFen"),
+        "panel": (plan.get("panel") or {}).get("entries") or [], "plan_form": plan_form or Form()},
+        status_code=status)
+
+
+async def policy_view(request: Request, policy_id: str, *, plan_form: Form, status: int) -> Response:
+    """The policy page with the service plan form as the user filled it in (and its errors)."""
+    return await _policy_page(request, policy_id, Form(), status, plan_form)
 
 
 @router.get("/policies/{policy_id}")

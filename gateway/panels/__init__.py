@@ -1,0 +1,1 @@
+"""The insurer's panel of agencies (served by the providers service)."""

@@ -1,0 +1,1 @@
+"""Prevention ledgers and service plans per policy (served by the bookings service)."""
