@@ -176,9 +176,17 @@ def test_the_firm_sees_the_photo_and_rectifies_with_its_own(open_page, shots) ->
     assert image_loaded(page, "#hazard-photos img") == 1
     shots(page, "firm-sees-the-photo")
     page.fill("#f-description", "已移开货物，灭火器前保持通道畅通。")
-    page.set_input_files("#f-photos", files=[
-        {"name": "fixed.png", "mimeType": "image/png", "buffer": png((40, 160, 60))}])
+    page.set_input_files("#f-photos", files=[  # one good photo and one wrong file
+        {"name": "fixed.png", "mimeType": "image/png", "buffer": png((40, 160, 60))},
+        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 not a photo"}])
     page.click("form[action$='/rectify'] button[type=submit]")
+    assert "JPEG、PNG 或 WebP" in page.locator(".photo-field .field-error").inner_text()
+    assert page.locator("#hazard-status").inner_text() == "待整改"  # nothing submitted
+    assert page.input_value("#f-description") == "已移开货物，灭火器前保持通道畅通。"
+    assert image_loaded(page, ".photos.kept img") == 1  # the good photo went up and is kept, ticked
+    assert page.is_checked(".photos.kept input[type=checkbox]")
+    shots(page, "wrong-file-good-photo-kept")
+    page.click("form[action$='/rectify'] button[type=submit]")  # nothing to pick again
     assert page.locator("#hazard-status").inner_text() == "整改待验收", page.locator("main").inner_text()
     assert image_loaded(page, "#hazard-history img") == 1
     setup["rectification_photo"] = page.get_attribute("#hazard-history img", "src").rsplit("/", 1)[1]
