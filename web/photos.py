@@ -8,6 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import httpx
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
@@ -56,9 +57,9 @@ async def upload(request: Request, file: UploadFile) -> str:
     return str(response.json()["id"])
 
 
-def _code(response: object) -> str:
+def _code(response: httpx.Response) -> str:
     try:
-        return str(response.json().get("code") or "")  # type: ignore[attr-defined]
+        return str(response.json().get("code") or "")
     except ValueError:
         return ""
 
