@@ -34,7 +34,7 @@ PACKAGES = {"policy": "services.policy", "providers": "services.providers", "boo
             "gateway": "gateway", "web": "web"}
 DEFAULT_PORTS = {"gateway": 8100, "policy": 8101, "providers": 8102, "bookings": 8103, "web": 8080}
 # Paths of the root that belong to the gateway in the embedded mode; everything else not under /api is web.
-GATEWAY_PATHS = ("/graphql", "/reports", "/scans")
+GATEWAY_PATHS = ("/graphql", "/reports", "/scans", "/uploads")
 
 
 def part_app_module(part: str) -> ModuleType:

@@ -1,6 +1,6 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET), the report downloads under ``/reports``, qualification scans under ``/scans``, and its own
-accounts database."""
+(GraphiQL on GET), the report downloads under ``/reports``, qualification scans under ``/scans``, photo
+uploads and downloads (``/uploads/photos``), and its own accounts database."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from gateway.accounts.models import Inbox, Outbox
 from gateway.accounts.service import AccountPolicy
+from gateway.bookings.photos import router as photos_router
 from gateway.clients.base import CircuitBreaker, ServiceEndpoint
 from gateway.context import build_context
 from gateway.metrics.reports import router as reports_router
@@ -62,7 +63,7 @@ def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = 
     app = build_service_app(
         runtime=runtime, title="Anze gateway",
         description="The GraphQL API of Anze (at /graphql), accounts and login, and report downloads.",
-        routers=[reports_router, scans_router])
+        routers=[reports_router, scans_router, photos_router])
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = gateway
     return app

@@ -31,6 +31,7 @@ class GatewaySettings(PartSettings):
 
     service_timeout_seconds: float = Field(default=5.0, description="per call to a service")
     coverage_timeout_seconds: float = Field(default=15.0, description="aggregates over a whole region take longer")
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="largest photo the gateway passes on")
     breaker_failures: int = Field(default=5, description="consecutive failures that open a service's circuit")
     breaker_reset_seconds: float = Field(default=10.0, description="how long an open circuit fails fast")
 

@@ -27,6 +27,7 @@ from web.routes import (
     expert,
     insurer,
     insurer_panel,
+    photos,
     public,
     qualifications,
     register,
@@ -97,7 +98,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
-                   bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger):
+                   bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

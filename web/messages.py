@@ -59,6 +59,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "OPEN": ("待整改", "Open"), "RECTIFICATION_SUBMITTED": ("整改待验收", "Rectification submitted"),
         "CLOSED": ("已销号", "Closed"), "OVERDUE": ("已逾期", "Overdue"),
     },
+    "HazardActionKind": {
+        "RECTIFICATION": ("企业提交整改", "Rectification submitted"), "ACCEPTED": ("验收合格", "Accepted"),
+        "REJECTED": ("验收不合格", "Rejected"), "OVERDUE": ("逾期", "Overdue"), "NOTICE": ("通知", "Notice"),
+    },
     "CoverageDimension": {
         "TOWN": ("镇街", "Town"), "VILLAGE": ("村", "Village"), "PARK": ("园区", "Park"),
         "SIZE_CLASS": ("企业规模", "Size class"), "INDUSTRY": ("行业", "Industry"),
@@ -530,4 +534,15 @@ EN: dict[str, str] = {
     '预防经费': 'Prevention budget',
     '预防经费台账': 'Prevention ledger',
     "该机构不在本公司的合作机构名录中。": "The agency is not on our panel.",
+    '照片须为 JPEG、PNG 或 WebP 格式。': 'Photos must be JPEG, PNG or WebP.',
+    '照片太大，每张不超过 10 MB。': 'The photo is too large; each may be up to 10 MB.',
+    '照片未能上传，请重试。': 'The photo could not be uploaded; please try again.',
+    '每项最多 20 张照片。': 'At most 20 photos each.',
+    '已上传的照片': 'Uploaded photo',
+    '保留': 'Keep',
+    '可拍照或从相册选择；JPEG、PNG 或 WebP，每张不超过 10 MB。': 'Take a photo or choose from the album; JPEG, PNG or WebP, up to 10 MB each.',
+    '整改记录': 'Rectification history',
+    '整改照片': 'Rectification photo',
+    '隐患照片': 'Hazard photo',
+    '请描述照片中的隐患。': 'Describe the hazard in the photo.',
 }

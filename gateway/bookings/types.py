@@ -49,6 +49,33 @@ class HazardStatus(enum.Enum):
     OVERDUE = "OVERDUE"
 
 
+@strawberry.enum
+class HazardActionKind(enum.Enum):
+    RECTIFICATION = "RECTIFICATION"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    OVERDUE = "OVERDUE"
+    NOTICE = "NOTICE"
+
+
+@strawberry.type(description="One step of a hazard's history: a rectification submitted (with its photos), a "
+                 "verification accepted or rejected (with the expert's note), a deadline passed, a notice sent.")
+class HazardAction:
+    id: strawberry.ID
+    kind: HazardActionKind
+    description: str | None
+    photo_ids: list[strawberry.ID]
+    created_at: datetime
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> HazardAction:
+        return cls(id=strawberry.ID(row["id"]), kind=enum_value(HazardActionKind, row.get("kind"),
+                                                                  HazardActionKind.NOTICE),
+                   description=row.get("description"),
+                   photo_ids=[strawberry.ID(p) for p in row.get("photo_ids") or []],
+                   created_at=to_datetime(row["created_at"]))
+
+
 @strawberry.type
 class Slot:
     start: datetime
@@ -168,6 +195,8 @@ class Hazard:
     six_in_place: SixInPlace | None = None
     rejection_reason: str | None = strawberry.field(default=None, description="why the expert last rejected the "
                                                     "firm's rectification (cleared when verified)")
+    photo_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="the expert's photos of the hazard (fetch each at /uploads/photos/{id})")
     booking_id: strawberry.Private[str] = ""
     enterprise_id: strawberry.Private[str] = ""
     agency_id: strawberry.Private[str] = ""
@@ -187,6 +216,11 @@ class Hazard:
 
         return await load_agency(info, self.agency_id) if self.agency_id else None
 
+    @strawberry.field(description="Rectifications and verifications, oldest first (one call per hazard: ask it of "
+                      "a single hazard, not of a long list).")
+    async def history(self, info: Info) -> list[HazardAction]:
+        return [HazardAction.from_api(row) for row in await info.context.bookings.hazard_history(str(self.id))]
+
     @strawberry.field
     async def booking(self, info: Info) -> Booking:
         row = await info.context.loaders.booking.load(self.booking_id)
@@ -202,6 +236,7 @@ class Hazard:
                    deadline=to_date(row["deadline"]), location=row.get("location"),
                    closed_at=to_datetime(row["closed_at"]) if row.get("closed_at") else None,
                    six_in_place=_six(row.get("six_in_place")), rejection_reason=row.get("rejection_reason"),
+                   photo_ids=[strawberry.ID(p) for p in row.get("photo_ids") or []],
                    booking_id=row.get("booking_id") or "", enterprise_id=row.get("enterprise_id") or "",
                    agency_id=row.get("agency_id") or "")
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import httpx
 from prometheus_client import Counter
 
 from gateway.errors import ServiceDown
@@ -63,6 +64,18 @@ class ServiceEndpoint:
     async def call(self, method: str, path: str, *, token: str | None, params: Mapping[str, Any] | None = None,
                    json: Any = None, time_limit: float | None = None,
                    headers: dict[str, str] | None = None) -> Any:
+        """Send and return the JSON body (None when empty)."""
+        response = await self.send(method, path, token=token, params=params, json=json, time_limit=time_limit,
+                                   headers=headers)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def send(self, method: str, path: str, *, token: str | None, params: Mapping[str, Any] | None = None,
+                   json: Any = None, time_limit: float | None = None, headers: dict[str, str] | None = None,
+                   **body: Any) -> httpx.Response:
+        """Send and return the response itself (for files: ``files=`` to upload, bytes back); a 4xx raises the
+        service's problem, a 5xx or no answer ``ServiceDown``."""
         if not self.breaker.allow():
             SERVICE_CALLS.labels(self.name, method, "circuit_open").inc()
             raise ServiceDown(self.name, f"the {self.name} service is unavailable (circuit open)")
@@ -74,6 +87,7 @@ class ServiceEndpoint:
             kwargs["json"] = json
         if time_limit is not None:
             kwargs["timeout"] = time_limit
+        kwargs.update(body)
         try:
             response = await self.client.request(method, path, **kwargs)
         except ProblemError as exc:
@@ -90,9 +104,7 @@ class ServiceEndpoint:
             from services.kernel.http import problem_from_response
 
             raise problem_from_response(self.name, response)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+        return response
 
 
 def _query(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -60,6 +60,9 @@ class BookingsClient(BoundClient):
     async def hazard(self, hazard_id: str) -> Row:
         return dict(await self.get(f"/v1/hazards/{hazard_id}"))
 
+    async def hazard_history(self, hazard_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/hazards/{hazard_id}/history"))
+
     async def rectify(self, hazard_id: str, description: str, photo_ids: list[str]) -> Row:
         return dict(await self.post(f"/v1/hazards/{hazard_id}/rectifications",
                                     {"description": description, "photo_ids": photo_ids}))

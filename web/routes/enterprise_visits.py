@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web import photos
 from web.i18n import SHANGHAI
 from web.pages import (
     CsrfChecked,
@@ -94,7 +95,7 @@ query Hazards($filter: HazardFilter, $after: String, $first: Int) {{
 
 HAZARD = f"""
 query Hazard($id: ID!) {{
-  hazard(id: $id) {{ {HAZARD_FIELDS}
+  hazard(id: $id) {{ {HAZARD_FIELDS} photoIds history {{ kind description photoIds createdAt }}
     booking {{ id number start enterprise {{ id name }} agency {{ name }} expert {{ name }} }} }}
 }}"""
 
@@ -271,12 +272,15 @@ async def hazard_page(request: Request, hazard_id: str, user: SessionUser = Firm
 @router.post("/hazards/{hazard_id}/rectify")
 async def rectify(request: Request, hazard_id: str, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
+    # the photos go up first: a refused one stops the rectification, and those that went up stay on the form
+    photo_ids = await photos.attach(request, form, "photos")
     if len(form.value("description")) < 4:
         form.add("description", "请说明整改措施和完成情况。")
+    if not form.ok:
         return await _hazard_page(request, user, hazard_id, form, 400)
-    _, error = await mutate(request, RECTIFY, {"id": hazard_id, "input": {"description": form.value("description")}},
-                            "submitRectification")
+    _, error = await mutate(request, RECTIFY, {"id": hazard_id, "input": {
+        "description": form.value("description"), "photoIds": photo_ids}}, "submitRectification")
     if error is not None:
-        form.from_operation_error(error)
+        form.from_operation_error(error, {"photoIds": "photos"})
         return await _hazard_page(request, user, hazard_id, form, 400)
     return redirect(f"/firm/hazards/{hazard_id}", "rectified")

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web import photos
 from web.i18n import SHANGHAI
 from web.pages import (
     CsrfChecked,
@@ -43,7 +44,7 @@ query MyVisits($filter: BookingFilter, $after: String, $first: Int) {{
 }}"""
 
 VISIT = f"""
-query Visit($id: ID!) {{ booking(id: $id) {{ {BOOKING_FIELDS} hazards {{ {HAZARD_FIELDS} }} }} }}"""
+query Visit($id: ID!) {{ booking(id: $id) {{ {BOOKING_FIELDS} hazards {{ {HAZARD_FIELDS} photoIds }} }} }}"""
 
 CHECK_IN = """
 mutation CheckIn($id: ID!) {
@@ -67,7 +68,8 @@ query ToVerify($after: String, $first: Int) {{
 
 HAZARD = f"""
 query Hazard($id: ID!) {{
-  hazard(id: $id) {{ {HAZARD_FIELDS} booking {{ id number start enterprise {{ id name }} expert {{ name }} }} }}
+  hazard(id: $id) {{ {HAZARD_FIELDS} photoIds history {{ kind description photoIds createdAt }}
+    booking {{ id number start enterprise {{ id name }} expert {{ name }} }} }}
 }}"""
 
 VERIFY = """
@@ -138,8 +140,10 @@ async def check_in(request: Request, booking_id: str, user: SessionUser = Expert
     return redirect(f"/expert/visits/{booking_id}", "checked_in")
 
 
-def parse_report(form: Form, *, six_in_place: bool = True) -> dict[str, Any]:
-    """The report as the schema's ``VisitReportInput``; problems go on the form next to each field."""
+def parse_report(form: Form, *, six_in_place: bool = True, photo_ids: dict[int, list[str]] | None = None
+                 ) -> dict[str, Any]:
+    """The report as the schema's ``VisitReportInput`` (with each hazard's uploaded photos); problems go on the
+    form next to each field."""
     summary = form.value("summary")
     if len(summary) < 4:
         form.add("summary", "请填写服务过程和结论。")
@@ -149,7 +153,10 @@ def parse_report(form: Form, *, six_in_place: bool = True) -> dict[str, Any]:
     hazards = []
     for index in range(int(form.value("hazard_slots", str(HAZARD_SLOTS)) or HAZARD_SLOTS)):
         description = form.value(f"hazard_{index}_description")
+        cited = (photo_ids or {}).get(index) or []
         if not description:
+            if cited:  # a photo of no hazard would be dropped without a word
+                form.add(f"hazard_{index}_description", "请描述照片中的隐患。")
             continue
         grade = form.value(f"hazard_{index}_grade", "GENERAL")
         if grade not in GRADES:
@@ -160,8 +167,10 @@ def parse_report(form: Form, *, six_in_place: bool = True) -> dict[str, Any]:
                 form.add(f"hazard_{index}_deadline", "整改期限不能早于今天。")
         except ValueError:
             form.add(f"hazard_{index}_deadline", "请选择整改期限。")
-        hazard = {"grade": grade, "description": description, "deadline": deadline,
-                  "location": form.value(f"hazard_{index}_location") or None}
+        hazard: dict[str, Any] = {"grade": grade, "description": description, "deadline": deadline,
+                                  "location": form.value(f"hazard_{index}_location") or None}
+        if cited:
+            hazard["photoIds"] = cited
         if grade == "MAJOR":
             six = {}
             for name, key, _label in SIX_IN_PLACE:
@@ -178,11 +187,14 @@ def parse_report(form: Form, *, six_in_place: bool = True) -> dict[str, Any]:
 @router.post("/visits/{booking_id}/report")
 async def submit_report(request: Request, booking_id: str, user: SessionUser = Expert) -> Response:
     form = await read_form(request)
+    slots = min(int(form.value("hazard_slots", str(HAZARD_SLOTS)) or HAZARD_SLOTS), HAZARD_SLOTS + 20)
+    # photos go up first; a refused one stops the report, and those that went up stay on the form
+    photo_ids = {i: await photos.attach(request, form, f"hazard_{i}_photos") for i in range(slots)}
     if form.value("add_hazard"):  # the "add another hazard" button keeps what was typed
-        form.values["hazard_slots"] = str(int(form.value("hazard_slots", "3") or 3) + 1)
+        form.values["hazard_slots"] = str(slots + 1)
         return await _visit_page(request, booking_id, form)
     accepted = await gateway_of(request).input_fields("HazardInput")
-    report = parse_report(form, six_in_place="sixInPlace" in accepted)
+    report = parse_report(form, six_in_place="sixInPlace" in accepted, photo_ids=photo_ids)
     if not form.ok:
         return await _visit_page(request, booking_id, form, status=400)
     _, error = await mutate(request, REPORT, {"id": booking_id, "input": report}, "submitVisitReport")

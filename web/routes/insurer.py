@@ -159,3 +159,20 @@ async def hazards(request: Request, user: SessionUser = Insurer, grade: str = "M
                                            "first": request.app.state.settings.page_size})).data
     return render(request, "insurer/hazards.html", {"hazards": data.get("hazards"), "grade": grade,
                                                     "status": status})
+
+
+HAZARD = """
+query Hazard($id: ID!) {
+  hazard(id: $id) { id grade description status deadline location closedAt photoIds
+    history { kind description photoIds createdAt }
+    booking { id number start enterprise { name } agency { name } } }
+}"""
+
+
+@router.get("/hazards/{hazard_id}")
+async def hazard_page(request: Request, hazard_id: str, user: SessionUser = Insurer) -> Response:
+    """One hazard with the expert's photos and the firm's rectifications (the service decides who sees it)."""
+    hazard = (await query(request, HAZARD, {"id": hazard_id})).data.get("hazard")
+    if hazard is None:
+        return not_found(request)
+    return render(request, "hazard_view.html", {"hazard": hazard, "back": "/insurer/hazards"})
