@@ -22,6 +22,7 @@ from gateway.extensions import CostLimiter, ErrorCodes
 from gateway.metrics.queries import ActionListQuery, MetricsQuery
 from gateway.policies.mutations import PolicyMutation
 from gateway.policies.queries import PolicyQuery
+from gateway.providers.complaints import ComplaintsMutation, ComplaintsQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
 from gateway.settings import GatewaySettings
@@ -32,12 +33,13 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery):
+            ActionListQuery, ComplaintsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation):
+class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
+               ComplaintsMutation):
     pass
 
 

@@ -1,4 +1,4 @@
-"""Client of the providers service: agencies, offerings, experts, panels."""
+"""Client of the providers service: agencies, offerings, experts, panels, complaints."""
 
 from __future__ import annotations
 
@@ -39,3 +39,21 @@ class ProvidersClient(BoundClient):
 
     async def experts_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
         return await self.by_ids("/v1/experts", agency_ids, key="agency_ids")
+
+    async def complaints(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/complaints", params)
+
+    async def complaint(self, complaint_id: str) -> Row:
+        return dict(await self.get(f"/v1/complaints/{complaint_id}"))
+
+    async def file_complaint(self, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post("/v1/complaints", body, idempotency_key=idempotency_key))
+
+    async def require_fact_check(self, complaint_id: str, reason: str) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/fact-check", {"reason": reason}))
+
+    async def extend_complaint(self, complaint_id: str, days: int, reason: str) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/extension", {"days": days, "reason": reason}))
+
+    async def answer_complaint(self, complaint_id: str, body: Row) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/answer", body))
