@@ -20,6 +20,7 @@ from web.routes import (
     apply,
     bureau,
     bureau_lists,
+    complaints,
     enterprise,
     enterprise_visits,
     expert,
@@ -93,7 +94,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
-                   bureau_lists):
+                   bureau_lists, complaints):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

@@ -42,12 +42,13 @@ HOME_OF_ROLE = {
 }
 MENUS: dict[str, list[tuple[str, str]]] = {
     "ENTERPRISE": [("/firm", "我的企业"), ("/firm/policies", "保单"), ("/firm/visits", "上门服务"),
-                   ("/firm/hazards", "隐患整改")],
+                   ("/firm/hazards", "隐患整改"), ("/firm/complaints", "投诉")],
     "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患")],
-    "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患")],
+    "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/complaints", "投诉")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
-               ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核")],
+               ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核"),
+               ("/bureau/complaints", "投诉")],
     "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],
 }
 
@@ -263,6 +264,8 @@ NOTICES = {
     "checked_in": "已签到。", "booking_confirmed": "预约已确认。", "quoted": "报价已生成。",
     "registered": "企业已登记。", "reviewed": "审核意见已保存。", "renewed": "已生成续保保单，请缴费。",
     "applied": "入驻申请已提交，等待应急管理局审核。",
+    "complaint_filed": "投诉已提交，机构须在 10 个工作日内答复。", "complaint_answered": "答复已提交。",
+    "complaint_fact_check": "已记录需核实事实，答复期限已调整。", "complaint_extended": "答复期限已延长。",
 }
 
 

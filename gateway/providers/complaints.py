@@ -127,8 +127,8 @@ class ComplaintInput:
     subject: str
     description: str
     booking_id: strawberry.ID | None = strawberry.field(default=None, description="the visit complained about")
-    town_code: str | None = strawberry.field(default=None, description="the firm's town; default the agency's "
-                                             "first town (the bureau of that region follows the complaint)")
+    town_code: str | None = strawberry.field(default=None, description="the firm's town (the bureau of that "
+                                             "region follows the complaint); default the filing firm's own town")
 
 
 @strawberry.input
@@ -137,6 +137,15 @@ class ComplaintAnswerInput:
     facts: str
     basis: str
     measures: str
+
+
+async def _own_town(info: Info, enterprise_id: str | None) -> str | None:
+    """The firm's town, so that the bureau of the firm's region follows its complaint (the providers service
+    would otherwise take the agency's first town). A policy service that does not answer stops the filing."""
+    if not enterprise_id:
+        return None
+    row = await info.context.loaders.enterprise.load(enterprise_id)
+    return (row or {}).get("town_code") or None
 
 
 ComplaintResult = Annotated[Complaint | OperationError, strawberry.union("ComplaintResult")]
@@ -168,10 +177,11 @@ class ComplaintsMutation:
     @returns_operation_error
     async def file_complaint(self, info: Info, input: ComplaintInput,
                              idempotency_key: str | None = None) -> ComplaintResult:
-        info.context.require(Role.ENTERPRISE)
+        principal = info.context.require(Role.ENTERPRISE)
+        town = input.town_code or await _own_town(info, principal.org)
         row = await info.context.providers.file_complaint({
             "agency_id": str(input.agency_id), "booking_id": str(input.booking_id) if input.booking_id else None,
-            "town_code": input.town_code or None, "subject": input.subject, "description": input.description},
+            "town_code": town, "subject": input.subject, "description": input.description},
             idempotency_key)
         return Complaint.from_api(row)
 

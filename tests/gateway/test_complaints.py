@@ -90,6 +90,7 @@ async def test_the_same_idempotency_key_files_one_complaint(platform):
     one = (await platform.data(FILE, {"in": body, "key": key}, as_="enterprise"))["fileComplaint"]
     two = (await platform.data(FILE, {"in": body, "key": key}, as_="enterprise"))["fileComplaint"]
     assert one["__typename"] == "Complaint" and one["id"] == two["id"]
+    assert one["townCode"] == GUANHAIWEI  # the demo firm's own town, not the agency's first one
 
 
 async def test_only_the_agency_complained_about_answers(platform):
