@@ -421,7 +421,7 @@ EN: dict[str, str] = {
     '延长期限': 'Extend the deadline',
     '延长理由': 'Reason for the extension',
     '延长答复期限': 'Extend the answer deadline',
-    '待答复的投诉': 'Complaints to answer',
+    '对本机构的投诉': 'Complaints about my agency',
     '我的投诉': 'My complaints',
     '投诉': 'Complaints',
     '投诉事项': 'Subject',

@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_journeys_browser import graphql
+from tests.web.test_journeys_browser import graphql, reload_until
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "complaint-firm-pass-1"
+GUANHAIWEI = "330282107"
 state: dict[str, str] = {}
 
 
@@ -23,7 +24,8 @@ def second_firm(platform_url: str) -> tuple[str, str]:
     """(email, agency id): an account for a firm of the region that is not the demo firm, made by the admin."""
     if "email" not in state:
         demo = graphql(platform_url, "enterprise@demo.anze.cn", "{ me { orgId } }")["me"]["orgId"]
-        firms = graphql(platform_url, "bureau@demo.anze.cn", "{ enterprises(first: 20) { nodes { id name } } }")
+        firms = graphql(platform_url, "bureau@demo.anze.cn", """query($t: String) { enterprises(first: 20,
+            filter: {townCode: $t}) { nodes { id name } } }""", {"t": GUANHAIWEI})  # a town the demo agency serves
         firm = next(n for n in firms["enterprises"]["nodes"] if n["id"] != demo)
         email = f"firm-{uuid.uuid4().hex[:8]}@test.anze.cn"
         made = graphql(platform_url, "admin@demo.anze.cn", """mutation($i: AccountInput!) { createAccount(input: $i) {
@@ -153,14 +155,79 @@ def test_a_firm_cannot_open_another_firms_complaint_by_changing_the_address(open
     shots(page, "other-firm-refused")
 
 
+def test_firm_complains_about_a_visit_from_its_page(open_page, shots, platform_url) -> None:
+    email, agency_id = second_firm(platform_url)
+    booking = _book_as_second_firm(platform_url, email, agency_id)
+    firm = open_page(viewport=PHONE)
+    log_in(firm, email, PASSWORD)
+    firm.goto(f"/firm/visits/{booking['id']}")
+    firm.click("#complain")
+    assert booking["number"] in firm.locator("#complaint-form .callout").inner_text()
+    assert firm.input_value("#f-agency_id") == agency_id  # the visit's agency, chosen already
+    firm.fill("#f-subject", "预约后迟迟未确认")
+    firm.fill("#f-description", "提交预约三天仍未确认，也无人联系。")
+    shots(firm, "firm-complains-about-a-visit")
+    firm.click("#complaint-form button[type=submit]")
+    assert booking["number"] in firm.locator("main").inner_text() and "待答复" in firm.locator(
+        "#complaint-status").inner_text()
+    complaint = firm.url.split("?")[0].rsplit("/", 1)[1]
+    shots(firm, "visit-complaint-filed")
+
+    agency = open_page()
+    log_in(agency, "agency@demo.anze.cn")
+    agency.goto("/agency/complaints?status=OPEN")
+    reload_until(agency, f"tr[data-complaint='{complaint}']", state["firm_name"])  # the firm of its booking
+    shots(agency, "agency-sees-the-firm-of-its-visit")
+
+    demo_firm = open_page()
+    log_in(demo_firm, "enterprise@demo.anze.cn")
+    response = demo_firm.goto(f"/firm/complaints/new?booking={booking['id']}")
+    assert response is not None and response.status == 403  # not the demo firm's visit
+
+
+def _token(client: httpx.Client, email: str) -> str:
+    login = client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
+                                                   'password: $p) { ... on AuthPayload { token } } }',
+                                          "variables": {"e": email, "p": PASSWORD}})
+    return str(login.json()["data"]["login"]["token"])
+
+
+def _book_as_second_firm(platform_url: str, email: str, agency_id: str) -> dict[str, str]:
+    """A self-paid visit of the demo agency three weeks ahead (clear of the journeys' coming week)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=22)
+    with httpx.Client(base_url=platform_url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {_token(client, email)}"}
+
+        def gql(document: str, variables: dict) -> dict:
+            body = client.post("/graphql", headers=headers, json={"query": document, "variables": variables}).json()
+            assert not body.get("errors"), body
+            return body["data"]
+
+        offerings = gql("query($a: ID!) { agency(id: $a) { offerings { id bookable townCodes } } }",
+                        {"a": agency_id})["agency"]["offerings"]
+        offering = next(o["id"] for o in offerings if o["bookable"] and GUANHAIWEI in o["townCodes"])
+        slots = gql("""query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f, to: $t) {
+            start expertId } }""", {"o": offering, "f": start.isoformat(),
+                                    "t": (start + timedelta(days=14)).isoformat()})["availableSlots"]
+        for slot in slots[::5]:
+            booked = gql("""mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
+                ... on Booking { id number } ... on OperationError { code message } } }""", {"in": {
+                "offeringId": offering, "enterpriseId": state["firm"], "start": slot["start"],
+                "expertId": slot["expertId"], "funding": "SELF"}})["bookVisit"]
+            if booked.get("code") == "SLOT_TAKEN":
+                continue
+            assert booked["__typename"] == "Booking", booked
+            return {"id": booked["id"], "number": booked["number"]}
+    raise AssertionError("no free slot for the second firm's visit")
+
+
 def _file_as_second_firm(platform_url: str, email: str, agency_id: str, subject: str) -> str:
     """A complaint filed straight through the gateway by the second firm (set-up, not what is tested)."""
     with httpx.Client(base_url=platform_url, timeout=30) as client:
-        login = client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
-                                                       'password: $p) { ... on AuthPayload { token } } }',
-                                              "variables": {"e": email, "p": PASSWORD}})
-        token = login.json()["data"]["login"]["token"]
-        body = client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+        body = client.post("/graphql", headers={"Authorization": f"Bearer {_token(client, email)}"}, json={
             "query": """mutation($in: ComplaintInput!) { fileComplaint(input: $in) { __typename
                 ... on Complaint { id } ... on OperationError { code message } } }""",
             "variables": {"in": {"agencyId": agency_id, "subject": subject, "description": "详见附件说明"}}}).json()

@@ -111,10 +111,12 @@ async def _new_page(request: Request, user: SessionUser, form: Form, code: int =
             return forbidden(request)
         agency = booking.get("agency")
         if agency:
-            form.values.setdefault("agency_id", agency["id"])
+            if not form.value("agency_id"):
+                form.values["agency_id"] = agency["id"]
             if all(a["id"] != agency["id"] for a in agencies):  # e.g. an agency suspended since the visit
                 agencies.insert(0, agency)
-    form.values.setdefault("key", secrets.token_urlsafe(12))  # one complaint per form, however often it is sent
+    if not form.value("key"):
+        form.values["key"] = secrets.token_urlsafe(12)  # one complaint per form, however often it is sent
     return render(request, "complaints/firm_form.html", {
         "form": form, "agencies": agencies, "booking": booking, "firm": data.get("enterprise")}, status_code=code)
 
