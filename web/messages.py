@@ -422,6 +422,7 @@ EN: dict[str, str] = {
     '延长理由': 'Reason for the extension',
     '延长答复期限': 'Extend the answer deadline',
     '对本机构的投诉': 'Complaints about my agency',
+    '这份表单已提交过投诉；如需再次投诉，请确认内容后重新提交。': 'A complaint was filed from this form already; to file another, check it and send it again.',
     '我的投诉': 'My complaints',
     '投诉': 'Complaints',
     '投诉事项': 'Subject',

@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, log_in
 from tests.web.test_journeys_browser import graphql, reload_until
@@ -42,18 +43,19 @@ def test_firm_files_a_complaint_the_agency_answers_and_the_firm_reads_it(open_pa
     firm = open_page(viewport=PHONE)
     log_in(firm, email, PASSWORD)
     firm.click("nav.menu a[href='/firm/complaints']")
-    assert "暂无投诉记录。" in firm.locator("main").inner_text()
+    expect(firm.locator("main .empty-state")).to_have_text("暂无投诉记录。")
     shots(firm, "firm-no-complaints-yet")
     firm.click("a[href='/firm/complaints/new']")
     firm.fill("#f-description", "约定上午9点上门，专家10点才到，且未出示证件。")
     firm.click("#complaint-form button[type=submit]")
-    assert firm.locator(".has-error #f-agency_id").count() == 1 and firm.locator(".has-error #f-subject").count() == 1
+    expect(firm.locator(".has-error #f-agency_id")).to_have_count(1)
+    expect(firm.locator(".has-error #f-subject")).to_have_count(1)
     assert firm.input_value("#f-description") == "约定上午9点上门，专家10点才到，且未出示证件。"  # kept
     shots(firm, "firm-complaint-errors-kept")
     firm.select_option("#f-agency_id", agency_id)
     firm.fill("#f-subject", "专家迟到且未出示证件")
     firm.click("#complaint-form button[type=submit]")
-    assert "/firm/complaints/cmp" in firm.url, firm.locator("main").inner_text()
+    firm.wait_for_url("**/firm/complaints/cmp_*")
     state["complaint"] = firm.url.split("?")[0].rsplit("/", 1)[1]
     assert "待答复" in firm.locator("#complaint-status").inner_text()
     assert "投诉已提交" in firm.locator(".notice").inner_text()
@@ -70,7 +72,7 @@ def test_firm_files_a_complaint_the_agency_answers_and_the_firm_reads_it(open_pa
     agency.fill("#extension-form #f-days", "31")
     agency.fill("#extension-form #f-reason", "需调取门禁记录")
     agency.click("#extension-form button[type=submit]")
-    assert agency.locator("#extension-form .has-error #f-days").count() == 1
+    expect(agency.locator("#extension-form .has-error #f-days")).to_have_count(1)
     assert agency.input_value("#extension-form #f-reason") == "需调取门禁记录"
     agency.fill("#extension-form #f-days", "5")
     agency.click("#extension-form button[type=submit]")
@@ -81,12 +83,12 @@ def test_firm_files_a_complaint_the_agency_answers_and_the_firm_reads_it(open_pa
                        ("basis", "服务合同第5条")):
         agency.fill(f"#answer-form #f-{name}", text)
     agency.click("#answer-form button[type=submit]")
-    assert agency.locator("#answer-form .has-error #f-measures").count() == 1
+    expect(agency.locator("#answer-form .has-error #f-measures")).to_have_count(1)
     assert agency.input_value("#answer-form #f-basis") == "服务合同第5条"
     shots(agency, "agency-answer-error-kept")
     agency.fill("#answer-form #f-measures", "向企业致歉，调整排班并要求专家佩戴证件")
     agency.click("#answer-form button[type=submit]")
-    assert "已答复" in agency.locator("#complaint-status").inner_text()
+    expect(agency.locator("#complaint-status")).to_contain_text("已答复")
     shots(agency, "agency-answered")
 
     firm.reload()
@@ -96,6 +98,33 @@ def test_firm_files_a_complaint_the_agency_answers_and_the_firm_reads_it(open_pa
     firm.click("a[href='/firm/complaints']")
     assert "已答复" in firm.locator(f"tr[data-complaint='{state['complaint']}']").inner_text()
     shots(firm, "firm-reads-the-answer")
+
+
+def test_sending_the_complaint_form_again_files_one_complaint(open_page, shots, platform_url) -> None:
+    email, agency_id = second_firm(platform_url)
+    firm = open_page()
+    log_in(firm, email, PASSWORD)
+    firm.goto("/firm/complaints/new")
+    firm.select_option("#f-agency_id", agency_id)
+    firm.fill("#f-subject", "培训课时不足")
+    firm.fill("#f-description", "合同约定4课时，实际2课时。")
+    firm.click("#complaint-form button[type=submit]")
+    firm.wait_for_url("**/firm/complaints/cmp_*")
+    filed = firm.url.split("?")[0]
+    firm.go_back()  # the same form, the same key: sending it again shows the same complaint
+    firm.wait_for_url("**/firm/complaints/new")
+    firm.click("#complaint-form button[type=submit]")
+    firm.wait_for_url("**/firm/complaints/cmp_*")
+    assert firm.url.split("?")[0] == filed
+    firm.go_back()
+    firm.wait_for_url("**/firm/complaints/new")
+    firm.fill("#f-subject", "培训课时不足（补充）")
+    firm.click("#complaint-form button[type=submit]")  # changed after sending: said so, nothing filed
+    assert "这份表单已提交过投诉" in firm.locator(".form-error").inner_text()
+    assert firm.input_value("#f-subject") == "培训课时不足（补充）"
+    shots(firm, "form-sent-before")
+    firm.goto("/firm/complaints")
+    assert firm.locator("#complaints tr", has_text="培训课时不足").count() == 1
 
 
 def test_bureau_sees_the_region_complaints_and_filters_the_overdue_ones(open_page, shots, platform_url) -> None:
@@ -130,10 +159,10 @@ def test_bureau_sees_the_region_complaints_and_filters_the_overdue_ones(open_pag
         assert bureau.locator(f"tr[data-complaint='{answered}']").count() == 0  # answered, not open
     shots(bureau, "bureau-open-complaints")
     row.locator("a").click()
-    assert bureau.locator("#answer-form").count() == 0  # only the agency answers
     due_before = bureau.locator("#complaint-due").inner_text().split()[0]
+    assert bureau.locator("#answer-form").count() == 0  # only the agency answers
     bureau.click("#fact-check-form button[type=submit]")
-    assert bureau.locator("#fact-check-form .has-error #f-reason").count() == 1
+    expect(bureau.locator("#fact-check-form .has-error #f-reason")).to_have_count(1)
     bureau.fill("#fact-check-form #f-reason", "需调取报价单与发票核对")
     bureau.click("#fact-check-form button[type=submit]")
     assert "已记录需核实事实" in bureau.locator(".notice").inner_text()
@@ -168,6 +197,7 @@ def test_firm_complains_about_a_visit_from_its_page(open_page, shots, platform_u
     firm.fill("#f-description", "提交预约三天仍未确认，也无人联系。")
     shots(firm, "firm-complains-about-a-visit")
     firm.click("#complaint-form button[type=submit]")
+    firm.wait_for_url("**/firm/complaints/cmp_*")
     assert booking["number"] in firm.locator("main").inner_text() and "待答复" in firm.locator(
         "#complaint-status").inner_text()
     complaint = firm.url.split("?")[0].rsplit("/", 1)[1]

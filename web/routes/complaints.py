@@ -141,7 +141,11 @@ async def file_complaint(request: Request, user: SessionUser = Firm) -> Response
         "description": form.value("description")},
         "key": f"web:complaint:{user.org_id}:{form.value('key')}" if form.value("key") else None}, "fileComplaint")
     if error is not None:
-        form.from_operation_error(error, {"agencyId": "agency_id", "bookingId": "booking_id"})
+        if error.code == "IDEMPOTENCY_KEY_REUSED":  # this form was sent before, then changed: a new complaint
+            form.values["key"] = ""
+            form.add(None, "这份表单已提交过投诉；如需再次投诉，请确认内容后重新提交。")
+        else:
+            form.from_operation_error(error, {"agencyId": "agency_id", "bookingId": "booking_id"})
         return await _new_page(request, user, form, 400)
     return redirect(f"/firm/complaints/{complaint['id']}", "complaint_filed")
 
