@@ -28,6 +28,7 @@ from gateway.policies.mutations import PolicyMutation
 from gateway.policies.queries import PolicyQuery
 from gateway.prevention.mutations import PreventionMutation
 from gateway.prevention.queries import PreventionQuery
+from gateway.providers.complaints import ComplaintsMutation, ComplaintsQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
 from gateway.settings import GatewaySettings
@@ -38,13 +39,13 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery):
+            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery, ComplaintsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
-               ExposureMutation, PanelMutation, PreventionMutation):
+               ExposureMutation, PanelMutation, PreventionMutation, ComplaintsMutation):
     pass
 
 

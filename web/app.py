@@ -21,6 +21,7 @@ from web.routes import (
     bureau,
     bureau_exposure,
     bureau_lists,
+    complaints,
     enterprise,
     enterprise_ledger,
     enterprise_visits,
@@ -98,7 +99,8 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.include_router(health_router(ready))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
-                   bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos):
+                   bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos,
+                   complaints):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

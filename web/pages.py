@@ -42,14 +42,15 @@ HOME_OF_ROLE = {
 }
 MENUS: dict[str, list[tuple[str, str]]] = {
     "ENTERPRISE": [("/firm", "我的企业"), ("/firm/policies", "保单"), ("/firm/visits", "上门服务"),
-                   ("/firm/hazards", "隐患整改"), ("/firm/ledger", "预防经费")],
+                   ("/firm/hazards", "隐患整改"), ("/firm/ledger", "预防经费"), ("/firm/complaints", "投诉")],
     "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患"),
                 ("/insurer/ledger", "预防经费台账"), ("/insurer/panel", "合作机构")],
-    "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/qualifications", "资质管理")],
+    "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/qualifications", "资质管理"),
+               ("/agency/complaints", "投诉")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
                ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核"),
-               ("/bureau/exposure", "曝光案例")],
+               ("/bureau/exposure", "曝光案例"), ("/bureau/complaints", "投诉")],
     "ADMIN": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/agencies", "机构审核")],
 }
 
@@ -273,6 +274,8 @@ NOTICES = {
     "panel_added": "机构已加入名录。", "panel_removed": "机构已移出名录。",
     "plan_proposed": "服务计划调整已提交，等待企业同意。", "plan_agreed": "已同意服务计划调整。",
     "plan_declined": "已拒绝服务计划调整，原计划不变。",
+    "complaint_filed": "投诉已提交，机构须在 10 个工作日内答复。", "complaint_answered": "答复已提交。",
+    "complaint_fact_check": "已记录需核实事实，答复期限已调整。", "complaint_extended": "答复期限已延长。",
 }
 
 

@@ -1,4 +1,4 @@
-"""Client of the providers service: agencies, offerings, experts, panels."""
+"""Client of the providers service: agencies, offerings, experts, panels, complaints."""
 
 from __future__ import annotations
 
@@ -68,3 +68,21 @@ class ProvidersClient(BoundClient):
 
     async def remove_from_panel(self, insurer_id: str, agency_id: str, reason: str) -> list[Row]:
         return list(await self.post(f"/v1/panels/{insurer_id}/agencies/{agency_id}/removal", {"reason": reason}))
+
+    async def complaints(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/complaints", params)
+
+    async def complaint(self, complaint_id: str) -> Row:
+        return dict(await self.get(f"/v1/complaints/{complaint_id}"))
+
+    async def file_complaint(self, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post("/v1/complaints", body, idempotency_key=idempotency_key))
+
+    async def require_fact_check(self, complaint_id: str, reason: str) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/fact-check", {"reason": reason}))
+
+    async def extend_complaint(self, complaint_id: str, days: int, reason: str) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/extension", {"days": days, "reason": reason}))
+
+    async def answer_complaint(self, complaint_id: str, body: Row) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/answer", body))
