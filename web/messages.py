@@ -612,4 +612,7 @@ EN: dict[str, str] = {
     '需核实事实': 'Facts to be checked',
     '需核实的事实': 'Facts to check',
     '需要核实事实的，答复期限改为受理后 30 个工作日。': 'Where facts must be checked, the answer is due 30 working days after receipt.',
+    # drill-down to parks
+    '不在园区': 'Outside any park',
+    '本村(社区)全部企业': 'Every firm of the village',
 }

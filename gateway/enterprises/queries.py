@@ -30,5 +30,6 @@ class EnterpriseQuery:
         f = filter or EnterpriseFilter()
         params = {**page_params(first, after), "town_code": f.town_code, "village_code": f.village_code,
                   "size_class": f.size_class.value if f.size_class else None, "insured": f.insured,
-                  "high_risk_tag": f.high_risk_tag, "search": f.search, "park": f.park_name}
+                  "high_risk_tag": f.high_risk_tag, "search": f.search, "park": f.park_name,
+                  "in_park": f.in_park}
         return connection(await info.context.policy.enterprises(params), Enterprise.from_api)

@@ -115,7 +115,8 @@ class EnterpriseFilter:
     insured: bool | None = None
     high_risk_tag: str | None = None
     search: str | None = None
-    park_name: str | None = None
+    park_name: str | None = strawberry.field(default=None, description="a park's code or name")
+    in_park: bool | None = strawberry.field(default=None, description="false: only the firms outside any park")
 
 
 @strawberry.input

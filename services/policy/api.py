@@ -74,14 +74,16 @@ async def register_enterprise(body: EnterpriseIn, session: Session, idem: Idempo
 @router.get("/enterprises", response_model=Page[EnterpriseOut], tags=["enterprises"])
 async def list_enterprises(
     session: Session, paging: Paging, ids: IdsQuery = None, town_code: str | None = None,
-    village_code: str | None = None, park: str | None = None, size_class: SizeClass | None = None,
-    insured: bool | None = None, high_risk_tag: str | None = None, search: str | None = None,
+    village_code: str | None = None, park: str | None = None,
+    in_park: Annotated[bool | None, Query(description="false: the firms outside any park")] = None,
+    size_class: SizeClass | None = None, insured: bool | None = None, high_risk_tag: str | None = None,
+    search: str | None = None,
     principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU, Role.AGENCY, Role.EXPERT),
 ) -> Any:
     """A firm its own, insurers all, the bureau its region, an agency (expert) the firms of its (assigned)
     bookings that are not cancelled."""
     stmt = await service.list_enterprises(session, principal=principal, ids=id_list(ids), town_code=town_code,
-                                          village_code=village_code, park=park,
+                                          village_code=village_code, park=park, in_park=in_park,
                                           size_class=size_class.value if size_class else None, insured=insured,
                                           high_risk_tag=high_risk_tag, search=search)
     rows, cursor, total = await paginate(session, stmt, Enterprise.id, paging)

@@ -126,9 +126,9 @@ async def set_tags(session: AsyncSession, enterprise_id: str, tags: Sequence[str
 
 
 def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, town_code: str | None = None,
-                     village_code: str | None = None, park: str | None = None, size_class: str | None = None,
-                     insured: bool | None = None, high_risk_tag: str | None = None, search: str | None = None,
-                     as_of: date) -> Select[Any]:
+                     village_code: str | None = None, park: str | None = None, in_park: bool | None = None,
+                     size_class: str | None = None, insured: bool | None = None, high_risk_tag: str | None = None,
+                     search: str | None = None, as_of: date) -> Select[Any]:
     stmt = select(Enterprise)
     if principal.role is Role.ENTERPRISE:
         stmt = stmt.where(Enterprise.id == (principal.org or ""))
@@ -144,6 +144,8 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
         stmt = stmt.where(Enterprise.village_code == village_code)
     if park:
         stmt = stmt.where(or_(Enterprise.park_code == park, Enterprise.park_name == park))
+    if in_park is not None:
+        stmt = stmt.where(Enterprise.park_code.is_not(None) if in_park else Enterprise.park_code.is_(None))
     if size_class:
         stmt = stmt.where(Enterprise.size_class == size_class)
     if insured is not None:

@@ -129,3 +129,25 @@ async def test_the_trend_has_a_point_per_month_end_and_the_last_day(world):
     assert points[-1]["insured"] == live_total["insured"]
     assert all(p["insured"] <= p["enterprises"] for p in points)
     assert [p["date"] for p in points] == sorted(p["date"] for p in points)
+
+
+async def test_a_village_drills_down_to_its_parks_and_the_same_firms_are_listed(world):
+    """The bureau's drill-down town → village → park → firm: each park row of a village counts exactly the
+    firms its firm list shows, and the firms outside any park have a row and a list of their own."""
+    village = "330282107201"
+    in_park = await world.firm(village_code=village, park_code="330282107P01")
+    outside = await world.firm(village_code=village)
+    bureau = world.as_(Role.BUREAU, region="330282107")
+    report = await coverage(world, headers=bureau, region_code=village, group_by="PARK")
+    rows = {r["key"]: r for r in report["rows"]}
+    assert set(rows) <= {"330282107P01", "330282107P02", "NONE"} and "NONE" in rows
+
+    async def listed(**params) -> set[str]:
+        body = (await world.client.get("/v1/enterprises", headers=bureau,
+                                       params={"village_code": village, "limit": 500, **params})).json()
+        return {e["id"] for e in body["items"]}
+
+    parked, unparked = await listed(park="330282107P01"), await listed(in_park=False)
+    assert in_park["id"] in parked and outside["id"] in unparked and not parked & unparked
+    assert len(parked) == rows["330282107P01"]["enterprises"] and len(unparked) == rows["NONE"]["enterprises"]
+    assert await listed(in_park=True) >= parked

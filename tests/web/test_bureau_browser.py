@@ -43,15 +43,31 @@ def test_bureau_coverage_page_fits_a_phone_and_switches_to_english(open_page, sh
     shots(page, "coverage-phone-english")
 
 
-def test_bureau_drills_down_from_a_town_to_its_villages_and_firms(open_page) -> None:
+def test_bureau_drills_down_from_a_town_to_its_villages_parks_and_firms(open_page) -> None:
     page = open_page()
     log_in(page, "bureau@demo.anze.cn")
     page.click("#coverage-table tbody tr[data-key='330282107'] a")
     assert "region=330282107" in page.url
     assert "观海卫镇" in page.locator("h1").inner_text()
-    assert page.locator("#coverage-table tbody tr").count() >= 1
-    page.click("#coverage-table tbody tr a >> nth=0")  # a village → its firms
+    page.click("#coverage-table tbody tr:not([data-enterprises='0']) a >> nth=0")  # a village → its parks
+    assert "group_by=PARK" in page.url
+    village = page.locator("h1").inner_text()
+    rows = page.locator("#coverage-table tbody tr:not([data-enterprises='0'])")
+    assert rows.count() >= 1
+    row = rows.first  # a park of the village (or its firms outside any park) → those firms
+    firms, insured = int(row.get_attribute("data-enterprises")), int(row.get_attribute("data-insured"))
+    outside = row.get_attribute("data-key") == "NONE"
+    row.locator("a").click()
     assert "/bureau/enterprises?village=" in page.url
+    assert ("in_park=no" if outside else "park=") in page.url
+    assert page.locator("h1").inner_text().startswith("企业 · " + village.split(" · ")[-1])
+    assert firms <= 20, "more firms than a page: pick a smaller row"  # the page shows them all
+    assert page.locator("#firms tbody tr").count() == firms  # the same firms the coverage counted
+    assert page.locator("#firms tbody tr .badge:not(.pending)").count() == insured
+    if not outside:
+        park = page.locator("h1").inner_text().split(" · ")[-1]
+        shown = page.locator("#firms tbody tr td:first-child small").all_inner_texts()
+        assert shown and all(p == park for p in shown), (park, shown)
     name = page.locator("#firms tbody tr a").first.inner_text()
     page.click("#firms tbody tr a >> nth=0")  # a firm → its policies and hazard ledger
     assert page.locator("h1").inner_text() == name

@@ -1,5 +1,5 @@
 """The bureau's pages: coverage expansion (rate by town and other dimensions, the trend, drill-down to
-villages and firms) and the lists it acts on."""
+villages, parks and firms) and the lists it acts on."""
 
 from __future__ import annotations
 
@@ -52,13 +52,18 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def drill_href(group_by: str, key: str, as_of: date | None) -> str | None:
-    """Where a row leads: a town to its villages, a village to its firms."""
+def drill_href(group_by: str, key: str, as_of: date | None, region: str = "") -> str | None:
+    """Where a row leads: a town to its villages, a village to its parks (and the firms outside them), a
+    park to its firms (those of the village when the parks are a village's)."""
     suffix = f"&as_of={as_of.isoformat()}" if as_of else ""
     if group_by == "TOWN":
         return f"/bureau?region={key}&group_by=VILLAGE{suffix}"
     if group_by == "VILLAGE":
-        return f"/bureau/enterprises?village={key}"
+        return None if key == "NONE" else f"/bureau?region={key}&group_by=PARK{suffix}"
+    if group_by == "PARK" and len(region) > 9:  # the parks of one village
+        return f"/bureau/enterprises?village={region}&" + ("in_park=no" if key == "NONE" else f"park={key}")
+    if group_by == "PARK" and len(region) == 9:  # the parks of a town
+        return f"/bureau/enterprises?town={region}&" + ("in_park=no" if key == "NONE" else f"park={key}")
     return None
 
 
@@ -104,7 +109,7 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
     rows: list[dict[str, Any]] = []
     if report:
         rows = sorted(report["rows"], key=lambda r: (-r["rate"], r["label"]))
-        chart = bar_chart([Bar(label=r["label"], value=r["rate"], href=drill_href(group_by, r["key"], day),
+        chart = bar_chart([Bar(label=r["label"], value=r["rate"], href=drill_href(group_by, r["key"], day, region),
                                note=f'{r["insured"]} / {r["enterprises"]}') for r in rows],
                           title=_("投保率"), max_value=1.0)
     if points:
@@ -115,7 +120,8 @@ async def coverage(request: Request, user: SessionUser = Bureau, region: str = "
         "report": report, "rows": rows, "chart": chart, "trend": trend, "trend_points": points,
         "prevention": prevention,
         "region": region, "group_by": group_by, "dimensions": DIMENSIONS, "as_of": day,
-        "drill": {r["key"]: drill_href(group_by, r["key"], day) for r in rows},
+        "drill": {r["key"]: drill_href(group_by, r["key"], day, region) for r in rows},
+        "village_firms": f"/bureau/enterprises?village={region}" if len(region) > 9 else None,
         "is_home_region": region == user.region_code,
     })
 

@@ -106,15 +106,22 @@ async def list_download(request: Request, name: str, fmt: str, user: SessionUser
 
 @router.get("/enterprises")
 async def enterprises(request: Request, user: SessionUser = Bureau, town: str = "", village: str = "",
-                      insured: str = "", search: str = "", after: str = "") -> Response:
+                      park: str = "", in_park: str = "", insured: str = "", search: str = "", after: str = ""
+                      ) -> Response:
     flt = {"townCode": town or None, "villageCode": village or None, "search": search or None,
-           "insured": {"yes": True, "no": False}.get(insured)}
+           "insured": {"yes": True, "no": False}.get(insured), "parkName": park or None,
+           "inPark": {"yes": True, "no": False}.get(in_park)}
     data = (await query(request, ENTERPRISES, {"filter": flt, "after": after or None,
                                                "first": request.app.state.settings.page_size})).data
-    parent = town or (village[:9] if village else "")
+    parents = [code for code in (town or (village[:9] if village else ""), village) if code]
+    regions = await region_names(request, *parents)
+    firms = data.get("enterprises")
+    # a park may lie in another village than some of its firms: its name also comes with the firms
+    park_label = regions.get(park) or next((f["parkName"] for f in (firms or {}).get("nodes") or []
+                                            if f.get("parkName")), park)
     return render(request, "bureau/enterprises.html", {
-        "firms": data.get("enterprises"), "town": town, "village": village, "insured": insured, "search": search,
-        "regions": await region_names(request, parent) if parent else await region_names(request)})
+        "firms": firms, "town": town, "village": village, "insured": insured, "search": search,
+        "park": park, "park_label": park_label, "in_park": in_park, "regions": regions})
 
 
 @router.get("/enterprises/{enterprise_id}")
