@@ -249,6 +249,17 @@ async def add_time_off(ctx: Ctx, session: Session, principal: CurrentPrincipal, 
 ALLOWED_IMAGES = {"image/jpeg", "image/png", "image/webp"}
 
 
+def image_type(data: bytes) -> str | None:
+    """What the bytes are (JPEG, PNG or WebP by their signatures), whatever the browser declared."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 @router.post("/photos", status_code=201, dependencies=[allow(Role.EXPERT, Role.ENTERPRISE)], tags=["photos"])
 async def upload_photo(request: Request, ctx: Ctx, session: Session, principal: CurrentPrincipal,
                        file: UploadFile) -> dict[str, Any]:
@@ -260,7 +271,11 @@ async def upload_photo(request: Request, ctx: Ctx, session: Session, principal: 
         raise ProblemError("the photo is too large", code="TOO_LARGE", status=413, field="file")
     if not data:
         raise ValidationProblem("the file is empty", field="file")
-    photo = Photo(id=new_id("pho"), owner_org=principal.org, content_type=file.content_type or "image/jpeg",
+    content_type = image_type(data)
+    if content_type is None:  # served back as an image later: the bytes must be one, not just the label
+        raise ProblemError("the file is not a JPEG, PNG or WebP image", code="UNSUPPORTED_MEDIA_TYPE", status=415,
+                           field="file")
+    photo = Photo(id=new_id("pho"), owner_org=principal.org, content_type=content_type,
                   size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key="",
                   created_at=ctx.now())
     photo.storage_key = photo.id

@@ -64,6 +64,10 @@ async def test_a_photo_must_be_an_image(kit):
     assert response.status_code == 415 and response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
     empty = await _upload(kit, kit.enterprise(firm), b"")
     assert empty.status_code == 422
+    disguised = await _upload(kit, kit.enterprise(firm), b"<html><script>alert(1)</script>", "image/png")
+    assert disguised.status_code == 415 and disguised.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    mislabelled = await _upload(kit, kit.enterprise(firm), PNG, "image/jpeg")  # a PNG is kept as what it is
+    assert mislabelled.status_code == 201 and mislabelled.json()["content_type"] == "image/png"
 
 
 async def test_a_major_hazard_needs_the_six_in_place(kit):
