@@ -118,7 +118,9 @@ async def _visit_page(request: Request, booking_id: str, form: Form, error: Any 
         return not_found(request)
     slots = max(HAZARD_SLOTS, int(form.value("hazard_slots", "0") or 0))
     form.values.setdefault("hazard_slots", str(slots))
-    default_deadline = (today() + timedelta(days=15)).isoformat()
+    # 15 days from the visit (the service refuses a deadline before the visit day), or from today if later
+    visit_day = datetime.fromisoformat(booking["start"]).astimezone(SHANGHAI).date()
+    default_deadline = (max(today(), visit_day) + timedelta(days=15)).isoformat()
     return render(request, "expert/visit.html", {
         "booking": booking, "address": await firm_address(request, booking.get("enterprise")),
         "form": form, "error": error, "slots": range(slots), "grades": GRADES,
