@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -214,6 +215,15 @@ class Form:
         """Put the gateway's ``OperationError`` next to the field it names (``input.headcount`` →
         ``headcount``, or the form's own name for it through ``aliases``)."""
         name = None
+        item = re.search(r"(?:^|\.)([a-z][A-Za-z]*?)s\.(\d+)\.([A-Za-z_]+)$", error.field or "")
+        if item:  # a field of the n-th row of a list (``hazards.1.deadline``): the row's own field
+            leaf = re.sub(r"(?<!^)([A-Z])", r"_\1", item.group(3)).lower()
+            aliased = (aliases or {}).get(leaf)
+            name = f"{item.group(1)}_{item.group(2)}_{aliased or leaf}"
+            if aliased or name in self.values:
+                self.add(name, CODE_MESSAGES.get(error.code) or error.message or error.code)
+                return
+            name = None
         if error.field:
             name = error.field.split(".")[-1]
             name = (aliases or {}).get(name, name)

@@ -47,3 +47,15 @@ def test_a_known_code_reads_in_the_page_language() -> None:
     form = Form(values={"uscc": "X"})
     form.from_operation_error(OperationError("INVALID_USCC", "the check character does not match", "uscc"))
     assert form.errors["uscc"].startswith("统一社会信用代码不正确")
+
+
+def test_an_error_on_one_row_of_a_list_goes_next_to_that_rows_field() -> None:
+    form = Form(values={"summary": "完成", "hazard_0_description": "a", "hazard_1_deadline": "2026-01-01"})
+    form.from_operation_error(OperationError("VALIDATION", "the deadline is before the visit",
+                                             "input.hazards.1.deadline"))
+    assert form.errors == {"hazard_1_deadline": "the deadline is before the visit"}
+    form.from_operation_error(OperationError("VALIDATION", "unknown photo", "hazards.0.photoIds"),
+                              {"photo_ids": "photos"})
+    assert form.errors["hazard_0_photos"] == "unknown photo" and not form.general
+    form.from_operation_error(OperationError("VALIDATION", "no such row", "hazards.7.deadline"))
+    assert form.general == ["no such row"]  # a row the form does not have: said above the form

@@ -201,7 +201,7 @@ async def submit_report(request: Request, booking_id: str, user: SessionUser = E
         return await _visit_page(request, booking_id, form, status=400)
     _, error = await mutate(request, REPORT, {"id": booking_id, "input": report}, "submitVisitReport")
     if error is not None:
-        form.from_operation_error(error)
+        form.from_operation_error(error, {"photo_ids": "photos"})  # hazards.1.photo_ids → hazard_1_photos
         return await _visit_page(request, booking_id, form, status=400)
     return redirect(f"/expert/visits/{booking_id}", "reported")
 
