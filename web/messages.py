@@ -624,6 +624,8 @@ EN: dict[str, str] = {
     '需核实的事实': 'Facts to check',
     '需要核实事实的，答复期限改为受理后 30 个工作日。': 'Where facts must be checked, the answer is due 30 working days after receipt.',
     # cancellation, headcount endorsement and refunds
+    '未到账的批改保费': 'Endorsement premium not yet received',
+    '（退保后无需再缴，从退费中扣除）': ' (no longer due; taken off the refund)',
     '人数批改': 'Headcount endorsement',
     '从今天（或起保日）到保单到期日之间。': "From today (or the start date) to the policy's last day.",
     '以银行转账缴纳的保费，由保险机构转账退回，退回后在保单页可见。': 'A premium paid by bank transfer is sent back by the insurer; the refund shows on the policy page once sent.',

@@ -101,7 +101,10 @@ class CancellationQuote:
     unused_days: int = strawberry.field(description="the cancellation day to the last day, both included")
     term_days: int
     premium_fen: Long
-    refund_fen: Long = strawberry.field(description="premium × unused days / term days, rounded half up once")
+    unpaid_fen: Long = strawberry.field(description="endorsement transfers still awaited: the cancellation abandons "
+                                        "them and takes them off the refund")
+    refund_fen: Long = strawberry.field(description="premium × unused days / term days, rounded half up once, less "
+                                        "unpaidFen (never below 0)")
     prevention_budget_fen: Long
     prevention_budget_kept_fen: Long = strawberry.field(description="the budget less the same pro rata of it")
     compulsory: bool = strawberry.field(description="a compulsory-industry firm: only CLOSED or STOPPED_OPERATING")
@@ -112,7 +115,8 @@ class CancellationQuote:
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> CancellationQuote:
         return cls(cancel_on=to_date(row["cancel_on"]), unused_days=int(row["unused_days"]),
-                   term_days=int(row["term_days"]), premium_fen=row["premium_fen"], refund_fen=row["refund_fen"],
+                   term_days=int(row["term_days"]), premium_fen=row["premium_fen"],
+                   unpaid_fen=row.get("unpaid_fen", 0), refund_fen=row["refund_fen"],
                    prevention_budget_fen=row["prevention_budget_fen"],
                    prevention_budget_kept_fen=row["prevention_budget_kept_fen"], compulsory=bool(row["compulsory"]),
                    reason_codes=[r for c in row.get("reason_codes") or [] if (r := enum_value(CancelReason, c))],

@@ -58,6 +58,7 @@ class CancellationQuote:
     unused_days: int
     term_days: int
     premium_fen: int
+    unpaid_fen: int
     refund_fen: int
     prevention_budget_fen: int
     prevention_budget_kept_fen: int
@@ -67,13 +68,15 @@ class CancellationQuote:
     blocked_reason: str | None
 
 
-def _refund_figures(policy: Policy, on: date) -> tuple[int, int, int, int]:
-    """(unused days, term days, refund, budget kept): THE cancellation arithmetic, for the quote and the act."""
+def _refund_figures(policy: Policy, on: date, unpaid_fen: int = 0) -> tuple[int, int, int, int]:
+    """(unused days, term days, refund, budget kept): THE cancellation arithmetic, for the quote and the act.
+    ``unpaid_fen`` is the part of the premium never paid (endorsement transfers still awaited): the firm owes the
+    used part of the premium, so what was not paid comes off the refund."""
     if policy.status == "PENDING_PAYMENT":
         return 0, term_days(policy.start_date, policy.end_date), 0, policy.prevention_budget_fen
     unused = unused_days(policy, on)
     total = term_days(policy.start_date, policy.end_date)
-    refund = pro_rata(policy.premium_fen, unused, total)
+    refund = max(0, pro_rata(policy.premium_fen, unused, total) - unpaid_fen)
     kept = policy.prevention_budget_fen - pro_rata(policy.prevention_budget_fen, unused, total)
     return unused, total, refund, kept
 
@@ -100,12 +103,13 @@ async def cancellation_quote(session: AsyncSession, *, principal: Principal, pol
     on = on or today()
     policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id)
     _require_party(principal, policy)
-    unused, total, refund, kept = _refund_figures(policy, on)
+    unpaid = sum(p.amount_fen for p in await repository.pending_payments(session, policy.id, "ENDORSEMENT"))
+    unused, total, refund, kept = _refund_figures(policy, on, unpaid)
     compulsory = bool(firm.compulsory) and policy.status == "ACTIVE"
     return CancellationQuote(
         policy_id=policy.id, status=policy.status, cancel_on=on, unused_days=unused, term_days=total,
-        premium_fen=policy.premium_fen, refund_fen=refund, prevention_budget_fen=policy.prevention_budget_fen,
-        prevention_budget_kept_fen=kept, compulsory=compulsory,
+        premium_fen=policy.premium_fen, unpaid_fen=unpaid, refund_fen=refund,
+        prevention_budget_fen=policy.prevention_budget_fen, prevention_budget_kept_fen=kept, compulsory=compulsory,
         reason_codes=list(CLOSING_REASONS) if compulsory else list(REASON_CODES),
         open_insurer_funded_bookings=await repository.open_insurer_funded_bookings(session, policy.id),
         blocked_reason=await _why_not(session, policy, False, None))
@@ -129,9 +133,14 @@ async def cancel(session: AsyncSession, *, principal: Principal, policy_id: str,
         return policy
     if policy.status == "ACTIVE" and (why := await _why_not(session, policy, firm.compulsory, reason_code)):
         raise InvalidState(why)
-    unused, total, refund, budget_left = _refund_figures(policy, on)
+    awaited = await repository.pending_payments(session, policy.id, "ENDORSEMENT")
+    unused, total, refund, budget_left = _refund_figures(policy, on, sum(p.amount_fen for p in awaited))
+    for payment in awaited:  # never to be paid: the refund has taken it into account
+        payment.status, payment.failure_message = "FAILED", "the policy was cancelled before this transfer arrived"
+        payment.updated_at = utcnow()
     policies.transition(session, policy, "CANCELLED", actor=actor, reason=reason, changes={
         "reason_code": reason_code, "refund_fen": refund, "unused_days": unused, "term_days": total,
+        "unpaid_fen": sum(p.amount_fen for p in awaited),
         "prevention_budget_fen": [policy.prevention_budget_fen, budget_left]})
     policy.cancelled_on, policy.cancel_reason = on, reason
     policy.prevention_budget_fen = budget_left

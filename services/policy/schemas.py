@@ -301,7 +301,10 @@ class CancellationQuoteOut(BaseModel):
     unused_days: int = Field(description="the cancellation day to the last day, both included")
     term_days: int
     premium_fen: int
-    refund_fen: int = Field(description="premium × unused days / term days, rounded half up once")
+    unpaid_fen: int = Field(description="endorsement transfers still awaited: abandoned by the cancellation and "
+                                        "taken off the refund")
+    refund_fen: int = Field(description="premium × unused days / term days, rounded half up once, less unpaid_fen "
+                                        "(never below 0)")
     prevention_budget_fen: int
     prevention_budget_kept_fen: int = Field(description="the budget less the same pro rata of it")
     compulsory: bool = Field(description="a compulsory-industry firm may cancel only with CLOSED or "

@@ -14,7 +14,7 @@ from .test_platform_journey import ALPHABET, buy_policy, china_today, register_f
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 QUOTE = """query($id: ID!) { policy(id: $id) { premiumFen cancellationQuote { cancelOn unusedDays termDays premiumFen
-  refundFen preventionBudgetFen preventionBudgetKeptFen compulsory reasonCodes openInsurerFundedBookings
+  unpaidFen refundFen preventionBudgetFen preventionBudgetKeptFen compulsory reasonCodes openInsurerFundedBookings
   blockedReason } } }"""
 CANCEL = """mutation($p: ID!, $r: String!, $c: CancelReason) { cancelPolicy(policyId: $p, reason: $r, reasonCode: $c) {
   __typename ... on Policy { status cancelledOn preventionBudgetFen } ... on OperationError { code message field } } }"""
@@ -38,7 +38,7 @@ async def test_the_firm_is_quoted_cancels_and_the_insurer_confirms_the_transfer_
     _, policy, firm = await insured_firm(platform, employees=20)
     quote = (await platform.gql(QUOTE, {"id": policy["id"]}, token=firm))["data"]["policy"]["cancellationQuote"]
     assert quote["cancelOn"] == china_today().isoformat() and quote["compulsory"] is False
-    assert quote["refundFen"] == policy["premiumFen"]  # cancelled on its first day: all of it back
+    assert quote["refundFen"] == policy["premiumFen"] and quote["unpaidFen"] == 0  # the first day: all of it back
     assert "SWITCHED_INSURER" in quote["reasonCodes"] and quote["blockedReason"] is None
     cancelled = (await platform.gql(CANCEL, {"p": policy["id"], "r": "转投他司", "c": "SWITCHED_INSURER"},
                                     token=firm))["data"]["cancelPolicy"]

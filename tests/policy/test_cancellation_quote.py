@@ -63,3 +63,25 @@ async def test_another_firm_or_insurer_gets_no_quote(world):
     r = await world.client.get("/v1/policies/pol_nothing/cancellation-quote",
                                headers=world.as_(Role.ENTERPRISE, firm["id"]))
     assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
+
+
+async def test_an_endorsement_transfer_never_made_comes_off_the_refund_and_is_abandoned(world):
+    insurer, product = await product_of(world)
+    firm = await world.firm(employees=10)
+    policy = await world.active_policy(firm, product, insurer)
+    me = world.as_(Role.ENTERPRISE, firm["id"])
+    r = await world.client.post(f"/v1/policies/{policy['id']}/endorsements", headers=me,
+                                json={"headcount": 15, "effective_date": today().isoformat()})
+    endorsed = r.json()
+    unpaid = endorsed["premium_fen"] - policy["premium_fen"]
+    quote = (await world.client.get(f"/v1/policies/{policy['id']}/cancellation-quote", headers=me)).json()
+    assert quote["unpaid_fen"] == unpaid and quote["refund_fen"] == policy["premium_fen"]  # what was paid, no more
+    await world.client.post(f"/v1/policies/{policy['id']}/cancel", headers=me, json={"reason": "停业"})
+    refunds = (await world.client.get(f"/v1/policies/{policy['id']}/refunds", headers=me)).json()
+    assert sum(x["amount_fen"] for x in refunds) == quote["refund_fen"]
+    paid = (await world.client.get(f"/v1/policies/{policy['id']}/payments", headers=me)).json()
+    [charge] = [p for p in paid if p["purpose"] == "ENDORSEMENT"]
+    assert charge["status"] == "FAILED"  # the insurer can no longer confirm it
+    r = await world.client.post(f"/v1/payments/{charge['id']}/confirm-offline",
+                                headers=world.as_(Role.INSURER, insurer), json={"reference": "late"})
+    assert r.status_code == 409 and r.json()["code"] == "INVALID_STATE"

@@ -29,7 +29,7 @@ query PolicyChange($id: ID!) {
 QUOTE = """
 query CancellationQuote($id: ID!) {
   policy(id: $id) {
-    id cancellationQuote { cancelOn unusedDays termDays premiumFen refundFen preventionBudgetFen
+    id cancellationQuote { cancelOn unusedDays termDays premiumFen unpaidFen refundFen preventionBudgetFen
       preventionBudgetKeptFen compulsory reasonCodes openInsurerFundedBookings blockedReason }
   }
 }"""
