@@ -624,6 +624,7 @@ EN: dict[str, str] = {
     '需核实的事实': 'Facts to check',
     '需要核实事实的，答复期限改为受理后 30 个工作日。': 'Where facts must be checked, the answer is due 30 working days after receipt.',
     # cancellation, headcount endorsement and refunds
+    '已确认批改保费到账。': 'Endorsement premium received.',
     '未到账的批改保费': 'Endorsement premium not yet received',
     '（退保后无需再缴，从退费中扣除）': ' (no longer due; taken off the refund)',
     '人数批改': 'Headcount endorsement',

@@ -91,6 +91,7 @@ def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(ope
     shots(insurer, "insurer-endorsement-transfer-due")
     form.locator("input[name=reference]").fill("ENDORSE-BANK-001")
     form.locator("button[type=submit]").click()
+    expect(insurer.locator(".notice")).to_have_text("已确认批改保费到账。")
     expect(insurer.locator("#transfers-due")).to_have_count(0)
     firm.reload()
     expect(firm.locator(".endorsement-transfer")).to_have_count(0)

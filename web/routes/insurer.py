@@ -50,7 +50,7 @@ query Payments($id: ID!) {
 CONFIRM = """
 mutation Confirm($id: ID!, $reference: String!) {
   confirmOfflinePayment(paymentId: $id, reference: $reference) {
-    __typename ... on Payment { id status policyId } ... on OperationError { code message field }
+    __typename ... on Payment { id status policyId purpose } ... on OperationError { code message field }
   }
 }"""
 
@@ -152,12 +152,13 @@ async def confirm_transfer(request: Request, policy_id: str, payment_id: str, us
     if len(form.value("reference")) < 4:
         form.add("reference", "请填写银行流水号或转账附言。")
         return await _policy_page(request, policy_id, form, 400)
-    _, error = await mutate(request, CONFIRM, {"id": payment_id, "reference": form.value("reference")},
-                            "confirmOfflinePayment")
+    payment, error = await mutate(request, CONFIRM, {"id": payment_id, "reference": form.value("reference")},
+                                  "confirmOfflinePayment")
     if error is not None:
         form.from_operation_error(error)
         return await _policy_page(request, policy_id, form, 400)
-    return redirect(f"/insurer/policies/{policy_id}", "confirmed")
+    return redirect(f"/insurer/policies/{policy_id}",
+                    "endorsement_confirmed" if payment.get("purpose") == "ENDORSEMENT" else "confirmed")
 
 
 @router.post("/policies/{policy_id}/refunds/{refund_id}/confirm")
