@@ -286,6 +286,8 @@ NOTICES = {
     "plan_declined": "已拒绝服务计划调整，原计划不变。",
     "complaint_filed": "投诉已提交，机构须在 10 个工作日内答复。", "complaint_answered": "答复已提交。",
     "complaint_fact_check": "已记录需核实事实，答复期限已调整。", "complaint_extended": "答复期限已延长。",
+    "cancelled": "保单已退保，应退保费见下方退款记录。", "refund_confirmed": "已确认退款。",
+    "endorsement_confirmed": "已确认批改保费到账。",
 }
 
 

@@ -80,6 +80,15 @@ class PolicyClient(BoundClient):
         return dict(await self.post(f"/v1/policies/{policy_id}/endorsements",
                                     {"headcount": headcount, "effective_date": effective_date}))
 
+    async def cancellation_quote(self, policy_id: str) -> Row:
+        return dict(await self.get(f"/v1/policies/{policy_id}/cancellation-quote"))
+
+    async def refunds_of_policy(self, policy_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/policies/{policy_id}/refunds"))
+
+    async def confirm_offline_refund(self, refund_id: str, reference: str) -> Row:
+        return dict(await self.post(f"/v1/refunds/{refund_id}/confirm-offline", {"reference": reference}))
+
     async def coverage(self, params: dict[str, Any], time_limit: float) -> Row:
         return dict(await self.get("/v1/coverage", params, time_limit=time_limit))
 

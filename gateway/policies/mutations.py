@@ -18,6 +18,8 @@ from gateway.policies.types import (
     Quote,
     QuoteInput,
     QuoteResult,
+    Refund,
+    RefundResult,
 )
 from services.kernel.auth import Role
 
@@ -74,3 +76,9 @@ class PolicyMutation:
         info.context.require(Role.ENTERPRISE, Role.INSURER)
         return Policy.from_api(await info.context.policy.endorse_headcount(str(policy_id), headcount,
                                                                            effective_date.isoformat()))
+
+    @strawberry.mutation(description="The insurer sent a bank-transfer refund to the firm (the bank's reference).")
+    @returns_operation_error
+    async def confirm_offline_refund(self, info: Info, refund_id: strawberry.ID, reference: str) -> RefundResult:
+        info.context.require(Role.INSURER)
+        return Refund.from_api(await info.context.policy.confirm_offline_refund(str(refund_id), reference))

@@ -51,6 +51,79 @@ class CancelReason(enum.Enum):
     OTHER = "OTHER"
 
 
+@strawberry.enum
+class RefundStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.enum
+class RefundReason(enum.Enum):
+    CANCELLATION = "CANCELLATION"
+    ENDORSEMENT = "ENDORSEMENT"
+
+
+@strawberry.enum
+class PaymentPurpose(enum.Enum):
+    PREMIUM = "PREMIUM"
+    ENDORSEMENT = "ENDORSEMENT"
+
+
+@strawberry.type(description="Money going back to the firm. A refund of a BANK_TRANSFER payment is sent by the "
+                 "insurer, who confirms it (confirmOfflineRefund); one of a Stripe payment is sent by Stripe.")
+class Refund:
+    id: strawberry.ID
+    payment_id: strawberry.ID
+    amount_fen: Long
+    status: RefundStatus
+    reason: RefundReason
+    method: PaymentMethod | None
+    created_at: datetime
+    updated_at: datetime | None = strawberry.field(default=None,
+                                                   description="last change; for a SUCCEEDED refund, when it was sent")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Refund:
+        return cls(id=strawberry.ID(row["id"]), payment_id=strawberry.ID(row["payment_id"]),
+                   amount_fen=row.get("amount_fen", 0),
+                   status=enum_value(RefundStatus, row.get("status"), RefundStatus.PENDING),
+                   reason=enum_value(RefundReason, row.get("reason"), RefundReason.CANCELLATION),
+                   method=enum_value(PaymentMethod, row.get("method")),
+                   created_at=to_datetime(row["created_at"]),
+                   updated_at=to_datetime(row["updated_at"]) if row.get("updated_at") else None)
+
+
+@strawberry.type(description="What cancelling the policy today would do, computed by the policy service with the "
+                 "cancellation's own rule; nothing is changed.")
+class CancellationQuote:
+    cancel_on: date = strawberry.field(description="today (Asia/Shanghai): the policy covers nothing from then")
+    unused_days: int = strawberry.field(description="the cancellation day to the last day, both included")
+    term_days: int
+    premium_fen: Long
+    unpaid_fen: Long = strawberry.field(description="endorsement transfers still awaited: the cancellation abandons "
+                                        "them and takes them off the refund")
+    refund_fen: Long = strawberry.field(description="premium × unused days / term days, rounded half up once, less "
+                                        "unpaidFen (never below 0)")
+    prevention_budget_fen: Long
+    prevention_budget_kept_fen: Long = strawberry.field(description="the budget less the same pro rata of it")
+    compulsory: bool = strawberry.field(description="a compulsory-industry firm: only CLOSED or STOPPED_OPERATING")
+    reason_codes: list[CancelReason] = strawberry.field(description="the reasons this policy may be cancelled for")
+    open_insurer_funded_bookings: int
+    blocked_reason: str | None = strawberry.field(description="why it cannot be cancelled now, whatever the reason")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> CancellationQuote:
+        return cls(cancel_on=to_date(row["cancel_on"]), unused_days=int(row["unused_days"]),
+                   term_days=int(row["term_days"]), premium_fen=row["premium_fen"],
+                   unpaid_fen=row.get("unpaid_fen", 0), refund_fen=row["refund_fen"],
+                   prevention_budget_fen=row["prevention_budget_fen"],
+                   prevention_budget_kept_fen=row["prevention_budget_kept_fen"], compulsory=bool(row["compulsory"]),
+                   reason_codes=[r for c in row.get("reason_codes") or [] if (r := enum_value(CancelReason, c))],
+                   open_insurer_funded_bookings=int(row.get("open_insurer_funded_bookings") or 0),
+                   blocked_reason=row.get("blocked_reason"))
+
+
 @strawberry.type
 class Insurer:
     id: strawberry.ID
@@ -169,6 +242,16 @@ class Policy:
         rows = await info.context.loaders.payments_of_policy.load(str(self.id))
         return [Payment.from_api(row) for row in rows]
 
+    @strawberry.field(description="Refunds of this policy's payments (cancellation, a lower headcount), oldest "
+                      "first. One policy-service call per policy: ask it of one policy.")
+    async def refunds(self, info: Info) -> list[Refund]:
+        return [Refund.from_api(row) for row in await info.context.policy.refunds_of_policy(str(self.id))]
+
+    @strawberry.field(description="What cancelling today would refund and what would stop it (the firm and its "
+                      "insurer); one policy-service call per policy.")
+    async def cancellation_quote(self, info: Info) -> CancellationQuote:
+        return CancellationQuote.from_api(await info.context.policy.cancellation_quote(str(self.id)))
+
     @strawberry.field(description="Visits booked on this policy; null when the bookings service does not answer.")
     async def bookings(self, info: Info) -> list[Annotated[Booking, strawberry.lazy("gateway.bookings.types")]] | None:
         from gateway.bookings.types import Booking
@@ -208,6 +291,8 @@ class Payment:
     reference: str | None = None
     bank_instructions: BankInstructions | None = None
     policy_id: strawberry.ID | None = None
+    purpose: PaymentPurpose | None = strawberry.field(default=None, description="the premium, or the difference "
+                                                      "of a headcount endorsement")
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Payment:
@@ -217,6 +302,7 @@ class Payment:
                    method=enum_value(PaymentMethod, row.get("method"), PaymentMethod.BANK_TRANSFER),
                    amount_fen=row.get("amount_fen", 0), client_secret=row.get("client_secret"),
                    reference=row.get("reference"), policy_id=row.get("policy_id"),
+                   purpose=enum_value(PaymentPurpose, row.get("purpose")),
                    bank_instructions=BankInstructions(payee=str(bank.get("payee", "")), bank=str(bank.get("bank", "")),
                                                       account=str(bank.get("account", "")),
                                                       memo=str(bank.get("memo", bank.get("reference", ""))))
@@ -243,3 +329,4 @@ class QuoteInput:
 QuoteResult = Annotated[Quote | OperationError, strawberry.union("QuoteResult")]
 PolicyResult = Annotated[Policy | OperationError, strawberry.union("PolicyResult")]
 PaymentResult = Annotated[Payment | OperationError, strawberry.union("PaymentResult")]
+RefundResult = Annotated[Refund | OperationError, strawberry.union("RefundResult")]

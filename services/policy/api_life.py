@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -16,6 +17,7 @@ from services.policy.models import Claim, IdempotencyRecord
 from services.policy.schemas import (
     AssessIn,
     CancelIn,
+    CancellationQuoteOut,
     ClaimIn,
     ClaimOut,
     ConfirmOfflineIn,
@@ -40,6 +42,13 @@ async def cancel_policy(policy_id: str, body: CancelIn, session: Session, idem: 
     policy = await lifecycle.cancel(session, principal=principal, policy_id=policy_id, reason=body.reason,
                                     reason_code=body.reason_code, stripe=runtime.state.get("stripe"))
     return await idem.remember(session, IdempotencyRecord, policy_dict(policy))
+
+
+@router.get("/policies/{policy_id}/cancellation-quote", response_model=CancellationQuoteOut, tags=["policies"])
+async def cancellation_quote(policy_id: str, session: Session, principal: Principal = allow(*PARTIES)) -> Any:
+    """What cancelling today would do (refund, budget kept, allowed reason codes, what blocks it), computed by
+    the same code as the cancellation; changes nothing."""
+    return asdict(await lifecycle.cancellation_quote(session, principal=principal, policy_id=policy_id))
 
 
 @router.post("/policies/{policy_id}/renew", status_code=201, response_model=PolicyOut, tags=["policies"])
@@ -70,16 +79,19 @@ async def policy_refunds(policy_id: str, session: Session, principal: Principal 
     from services.policy import policies
 
     await policies.load_policy(session, principal=principal, policy_id=policy_id)
-    paid = await repository.payments_of(session, policy_id)
-    return await repository.refunds_of(session, [p.id for p in paid])
+    paid = {p.id: p for p in await repository.payments_of(session, policy_id)}
+    return [payments.refund_out(r, paid[r.payment_id]) for r in await repository.refunds_of(session, list(paid))]
 
 
 @router.post("/refunds/{refund_id}/confirm-offline", response_model=RefundOut, tags=["payments"])
 async def confirm_refund(refund_id: str, body: ConfirmOfflineIn, session: Session,
                          principal: Principal = allow(Role.INSURER)) -> Any:
     """The insurer sent a refund by bank transfer."""
-    return await payments.confirm_refund_offline(session, principal=principal, refund_id=refund_id,
-                                                 bank_reference=body.reference)
+    refund = await payments.confirm_refund_offline(session, principal=principal, refund_id=refund_id,
+                                                   bank_reference=body.reference)
+    payment = await repository.get_payment(session, refund.payment_id)
+    assert payment is not None
+    return payments.refund_out(refund, payment)
 
 
 # ---------------------------------------------------------------- claims

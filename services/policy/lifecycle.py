@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -47,6 +48,73 @@ def _require_party(principal: Principal, policy: Policy) -> None:
 # ---------------------------------------------------------------- cancellation
 
 
+@dataclass(frozen=True)
+class CancellationQuote:
+    """What cancelling today would do, figured exactly as ``cancel`` does it."""
+
+    policy_id: str
+    status: str
+    cancel_on: date
+    unused_days: int
+    term_days: int
+    premium_fen: int
+    unpaid_fen: int
+    refund_fen: int
+    prevention_budget_fen: int
+    prevention_budget_kept_fen: int
+    compulsory: bool
+    reason_codes: list[str]
+    open_insurer_funded_bookings: int
+    blocked_reason: str | None
+
+
+def _refund_figures(policy: Policy, on: date, unpaid_fen: int = 0) -> tuple[int, int, int, int]:
+    """(unused days, term days, refund, budget kept): THE cancellation arithmetic, for the quote and the act.
+    ``unpaid_fen`` is the part of the premium never paid (endorsement transfers still awaited): the firm owes the
+    used part of the premium, so what was not paid comes off the refund."""
+    if policy.status == "PENDING_PAYMENT":
+        return 0, term_days(policy.start_date, policy.end_date), 0, policy.prevention_budget_fen
+    unused = unused_days(policy, on)
+    total = term_days(policy.start_date, policy.end_date)
+    refund = max(0, pro_rata(policy.premium_fen, unused, total) - unpaid_fen)
+    kept = policy.prevention_budget_fen - pro_rata(policy.prevention_budget_fen, unused, total)
+    return unused, total, refund, kept
+
+
+async def _why_not(session: AsyncSession, policy: Policy, compulsory: bool, reason_code: str | None) -> str | None:
+    """Why the policy cannot be cancelled (with this reason), or None."""
+    if policy.status not in ("PENDING_PAYMENT", "ACTIVE"):
+        return f"a policy that is {policy.status} cannot be cancelled; it must be PENDING_PAYMENT or ACTIVE"
+    if policy.status != "ACTIVE":
+        return None
+    if compulsory and reason_code is not None and reason_code not in CLOSING_REASONS:
+        return ("insurance is compulsory for this firm's industry: it may cancel only when it has closed or "
+                "stopped operating (reason_code CLOSED or STOPPED_OPERATING)")
+    open_bookings = await repository.open_insurer_funded_bookings(session, policy.id)
+    if open_bookings:
+        return (f"{open_bookings} insurer-funded booking(s) on this policy are still open; "
+                "cancel them before cancelling the policy")
+    return None
+
+
+async def cancellation_quote(session: AsyncSession, *, principal: Principal, policy_id: str,
+                             on: date | None = None) -> CancellationQuote:
+    """The refund, the budget kept and what would stop a cancellation today; nothing is changed."""
+    on = on or today()
+    policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id)
+    _require_party(principal, policy)
+    unpaid = sum(p.amount_fen for p in await repository.pending_payments(session, policy.id, "ENDORSEMENT"))
+    unused, total, refund, kept = _refund_figures(policy, on, unpaid)
+    compulsory = bool(firm.compulsory) and policy.status == "ACTIVE"
+    return CancellationQuote(
+        policy_id=policy.id, status=policy.status, cancel_on=on, unused_days=unused, term_days=total,
+        premium_fen=policy.premium_fen, unpaid_fen=unpaid, refund_fen=refund,
+        prevention_budget_fen=policy.prevention_budget_fen, prevention_budget_kept_fen=kept, compulsory=compulsory,
+        reason_codes=list(CLOSING_REASONS) if compulsory else list(REASON_CODES),
+        open_insurer_funded_bookings=await repository.open_insurer_funded_bookings(session, policy.id),
+        blocked_reason=await _why_not(session, policy, False, None))
+
+
 async def cancel(session: AsyncSession, *, principal: Principal, policy_id: str, reason: str, reason_code: str,
                  stripe: Any = None, on: date | None = None) -> Policy:
     """Cancel from today; a paid policy refunds the unused days pro rata and keeps the used budget."""
@@ -63,21 +131,16 @@ async def cancel(session: AsyncSession, *, principal: Principal, policy_id: str,
         await payments.abandon_pending(session, policy, stripe=stripe, why="the policy was cancelled")
         await session.flush()
         return policy
-    if policy.status == "ACTIVE":
-        if firm.compulsory and reason_code not in CLOSING_REASONS:
-            raise InvalidState(
-                "insurance is compulsory for this firm's industry: it may cancel only when it has closed or "
-                "stopped operating (reason_code CLOSED or STOPPED_OPERATING)")
-        open_bookings = await repository.open_insurer_funded_bookings(session, policy.id)
-        if open_bookings:
-            raise InvalidState(f"{open_bookings} insurer-funded booking(s) on this policy are still open; "
-                               "cancel them before cancelling the policy")
-    unused = unused_days(policy, on)
-    total = term_days(policy.start_date, policy.end_date)
-    refund = pro_rata(policy.premium_fen, unused, total)
-    budget_left = policy.prevention_budget_fen - pro_rata(policy.prevention_budget_fen, unused, total)
+    if policy.status == "ACTIVE" and (why := await _why_not(session, policy, firm.compulsory, reason_code)):
+        raise InvalidState(why)
+    awaited = await repository.pending_payments(session, policy.id, "ENDORSEMENT")
+    unused, total, refund, budget_left = _refund_figures(policy, on, sum(p.amount_fen for p in awaited))
+    for payment in awaited:  # never to be paid: the refund has taken it into account
+        payment.status, payment.failure_message = "FAILED", "the policy was cancelled before this transfer arrived"
+        payment.updated_at = utcnow()
     policies.transition(session, policy, "CANCELLED", actor=actor, reason=reason, changes={
         "reason_code": reason_code, "refund_fen": refund, "unused_days": unused, "term_days": total,
+        "unpaid_fen": sum(p.amount_fen for p in awaited),
         "prevention_budget_fen": [policy.prevention_budget_fen, budget_left]})
     policy.cancelled_on, policy.cancel_reason = on, reason
     policy.prevention_budget_fen = budget_left

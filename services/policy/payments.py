@@ -14,7 +14,7 @@ from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemErr
 from services.kernel.ids import new_id
 from services.policy import policies, repository
 from services.policy.models import Payment, Policy, Refund
-from services.policy.schemas import PaymentOut
+from services.policy.schemas import PaymentOut, RefundOut
 
 log = logging.getLogger("anze.policy.payments")
 ONLINE_METHODS = {"CARD": "card", "ALIPAY": "alipay", "WECHAT_PAY": "wechat_pay"}
@@ -30,6 +30,12 @@ def payment_out(p: Payment) -> PaymentOut:
                       reference=p.reference, bank_reference=p.bank_reference,
                       bank_instructions=p.bank_instructions,  # type: ignore[arg-type]
                       failure_message=p.failure_message, created_at=p.created_at, confirmed_at=p.confirmed_at)
+
+
+def refund_out(refund: Refund, payment: Payment) -> RefundOut:
+    return RefundOut(id=refund.id, payment_id=refund.payment_id, amount_fen=refund.amount_fen, status=refund.status,
+                     reason=refund.reason, method=payment.method,  # type: ignore[arg-type]
+                     created_at=refund.created_at, updated_at=refund.updated_at)
 
 
 async def new_payment(session: AsyncSession, policy: Policy, *, method: str, amount_fen: int,

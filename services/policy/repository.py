@@ -344,6 +344,12 @@ async def policies_ended_before(session: AsyncSession, on: date, batch: int) -> 
     return list((await session.scalars(stmt)).all())
 
 
+async def pending_payments(session: AsyncSession, policy_id: str, purpose: str) -> list[Payment]:
+    return list((await session.scalars(select(Payment).where(
+        Payment.policy_id == policy_id, Payment.purpose == purpose, Payment.status == "PENDING")
+        .order_by(Payment.created_at))).all())
+
+
 async def refundable_payments(session: AsyncSession, policy_id: str) -> list[Payment]:
     """Succeeded payments of a policy with money left to refund, the latest first."""
     return list((await session.scalars(select(Payment).where(

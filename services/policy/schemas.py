@@ -286,7 +286,32 @@ class RefundOut(Orm):
     amount_fen: int
     status: str
     reason: str
+    method: PaymentMethod | None = Field(None, description="how the refunded payment was made: a BANK_TRANSFER "
+                                         "refund is sent and confirmed by the insurer, the others by Stripe")
     created_at: datetime
+    updated_at: datetime | None = Field(None, description="last change; for a SUCCEEDED refund, when it was sent")
+
+
+class CancellationQuoteOut(BaseModel):
+    """What cancelling today would do; nothing is changed."""
+
+    policy_id: str
+    status: str
+    cancel_on: date = Field(description="the cancellation day (today, Asia/Shanghai): not covered from then")
+    unused_days: int = Field(description="the cancellation day to the last day, both included")
+    term_days: int
+    premium_fen: int
+    unpaid_fen: int = Field(description="endorsement transfers still awaited: abandoned by the cancellation and "
+                                        "taken off the refund")
+    refund_fen: int = Field(description="premium × unused days / term days, rounded half up once, less unpaid_fen "
+                                        "(never below 0)")
+    prevention_budget_fen: int
+    prevention_budget_kept_fen: int = Field(description="the budget less the same pro rata of it")
+    compulsory: bool = Field(description="a compulsory-industry firm may cancel only with CLOSED or "
+                                         "STOPPED_OPERATING")
+    reason_codes: list[str] = Field(description="the reason codes this policy may be cancelled with")
+    open_insurer_funded_bookings: int
+    blocked_reason: str | None = Field(description="why no cancellation is possible now, whatever the reason")
 
 
 class ClaimIn(BaseModel):

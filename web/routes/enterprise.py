@@ -78,8 +78,10 @@ query Policies($filter: PolicyFilter, $after: String, $first: Int) {{
 POLICY = f"""
 query Policy($id: ID!) {{
   policy(id: $id) {{
-    {POLICY_FIELDS}
+    {POLICY_FIELDS} cancelReason
     bookings {{ id number status start funding priceFen offering {{ serviceType title }} }}
+    payments {{ id purpose status method amountFen reference bankInstructions {{ payee bank account memo }} }}
+    refunds {{ id amountFen status reason method createdAt updatedAt }}
   }}
 }}"""
 

@@ -36,20 +36,28 @@ query Book($filter: PolicyFilter, $after: String, $first: Int, $insurer: ID) {{
 
 POLICY = f"""
 query Policy($id: ID!) {{
-  policy(id: $id) {{ {POLICY_FIELDS} insurer {{ id name }}
+  policy(id: $id) {{ {POLICY_FIELDS} insurer {{ id name }} cancelledOn cancelReason
+    refunds {{ id amountFen status reason method createdAt updatedAt }}
     bookings {{ id number status start funding priceFen offering {{ title }} agency {{ name }} }} }}
 }}"""
 
 # ``Policy.payments`` is what this page needs from the gateway to find the transfer to confirm
 PAYMENTS = """
 query Payments($id: ID!) {
-  policy(id: $id) { id payments { id status method amountFen reference } }
+  policy(id: $id) { id payments { id purpose status method amountFen reference } }
 }"""
 
 CONFIRM = """
 mutation Confirm($id: ID!, $reference: String!) {
   confirmOfflinePayment(paymentId: $id, reference: $reference) {
-    __typename ... on Payment { id status policyId } ... on OperationError { code message field }
+    __typename ... on Payment { id status policyId purpose } ... on OperationError { code message field }
+  }
+}"""
+
+CONFIRM_REFUND = """
+mutation ConfirmRefund($id: ID!, $reference: String!) {
+  confirmOfflineRefund(refundId: $id, reference: $reference) {
+    __typename ... on Refund { id status } ... on OperationError { code message field }
   }
 }"""
 
@@ -112,7 +120,7 @@ async def plan_of(request: Request, policy_id: str) -> dict[str, Any]:
 
 
 async def _policy_page(request: Request, policy_id: str, form: Form, status: int = 200,
-                       plan_form: Form | None = None) -> Response:
+                       plan_form: Form | None = None, refund_form: Form | None = None) -> Response:
     policy = (await query(request, POLICY, {"id": policy_id})).data.get("policy")
     if policy is None:
         return not_found(request)
@@ -122,7 +130,8 @@ async def _policy_page(request: Request, policy_id: str, form: Form, status: int
         "policy": policy, "payments": payments, "form": form, "plan": plan.get("servicePlan"),
         "summary": (plan.get("preventionLedger") or {}).get("summary"),
         "reserved": (plan.get("preventionLedger") or {}).get("reservedFen"),
-        "panel": (plan.get("panel") or {}).get("entries") or [], "plan_form": plan_form or Form()},
+        "panel": (plan.get("panel") or {}).get("entries") or [], "plan_form": plan_form or Form(),
+        "refund_form": refund_form or Form()},
         status_code=status)
 
 
@@ -143,12 +152,30 @@ async def confirm_transfer(request: Request, policy_id: str, payment_id: str, us
     if len(form.value("reference")) < 4:
         form.add("reference", "请填写银行流水号或转账附言。")
         return await _policy_page(request, policy_id, form, 400)
-    _, error = await mutate(request, CONFIRM, {"id": payment_id, "reference": form.value("reference")},
-                            "confirmOfflinePayment")
+    payment, error = await mutate(request, CONFIRM, {"id": payment_id, "reference": form.value("reference")},
+                                  "confirmOfflinePayment")
     if error is not None:
         form.from_operation_error(error)
         return await _policy_page(request, policy_id, form, 400)
-    return redirect(f"/insurer/policies/{policy_id}", "confirmed")
+    return redirect(f"/insurer/policies/{policy_id}",
+                    "endorsement_confirmed" if payment.get("purpose") == "ENDORSEMENT" else "confirmed")
+
+
+@router.post("/policies/{policy_id}/refunds/{refund_id}/confirm")
+async def confirm_refund(request: Request, policy_id: str, refund_id: str, user: SessionUser = Insurer
+                         ) -> Response:
+    """The insurer sent a bank-transfer refund to the firm: it records the bank's reference."""
+    form = await read_form(request)
+    form.values["refund_id"] = refund_id  # the error belongs to this refund's row
+    if len(form.value("refund_reference")) < 4:
+        form.add("refund_reference", "请填写退款的银行流水号。")
+        return await _policy_page(request, policy_id, Form(), 400, refund_form=form)
+    _, error = await mutate(request, CONFIRM_REFUND, {"id": refund_id, "reference": form.value("refund_reference")},
+                            "confirmOfflineRefund")
+    if error is not None:
+        form.from_operation_error(error, {"reference": "refund_reference"})
+        return await _policy_page(request, policy_id, Form(), 400, refund_form=form)
+    return redirect(f"/insurer/policies/{policy_id}", "refund_confirmed")
 
 
 @router.get("/hazards")

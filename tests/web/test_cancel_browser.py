@@ -1,0 +1,171 @@
+"""Cancellation, headcount endorsement and refunds in real Chromium: a firm of its own (signed up, insured, paid)
+raises its headcount and sees the transfer to make, which the insurer confirms; it cancels after reading the
+refund the policy service quotes, the insurer confirms the bank-transfer refunds and the firm sees them done; a
+compulsory-industry firm is told next to the reason that only closing or stopping lets it cancel.
+
+The firms are this module's own (the journeys rely on the demo firm's policy, which is never touched here)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import PHONE, log_in
+from tests.web.test_photos_browser import Api, today
+from tests.web.test_register_browser import valid_uscc
+
+pytestmark = pytest.mark.browser
+
+TOWN = "330282107"
+PASSWORD = "cancel-firm-password-1"
+state: dict[str, str] = {}
+
+
+def insured_firm(api: Api, name: str, **extra) -> dict[str, str]:
+    """A firm that signs itself up and holds an ACTIVE policy from today, paid by transfer."""
+    email = f"cancel-{uuid.uuid4().hex[:8]}@example.com"
+    signed = api.run("mutation($e: String!, $p: String!) { signUp(email: $e, password: $p, role: ENTERPRISE) { "
+                     "... on AuthPayload { token } ... on OperationError { code message } } }",
+                     {"e": email, "p": PASSWORD})["signUp"]
+    firm = api.run("""mutation($in: EnterpriseInput!) { registerEnterprise(input: $in) { __typename
+        ... on Enterprise { id compulsory } ... on OperationError { code message field } } }""", {"in": {
+        "uscc": valid_uscc(), "name": f"{name}{uuid.uuid4().hex[:4]}", "townCode": TOWN, "sector": "INDUSTRY",
+        "industryCode": "C33", "employees": 20, "annualRevenueFen": 2_000_000_000, "principalName": "退保测试",
+        "contactPhone": "13900003333", **extra}}, signed["token"])["registerEnterprise"]
+    assert firm["__typename"] == "Enterprise", firm
+    token = api.login(email, PASSWORD)
+    insurer = api.login("insurer@demo.anze.cn")
+    insurer_id = api.run("{ me { orgId } }", token=insurer)["me"]["orgId"]
+    product = api.run("query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }", {"i": insurer_id},
+                      token)["products"][0]
+    quote = api.run("""mutation($in: QuoteInput!) { requestQuote(input: $in) { __typename ... on Quote { id }
+        ... on OperationError { code message } } }""", {"in": {
+        "enterpriseId": firm["id"], "productId": product["id"], "headcount": 20,
+        "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today().isoformat()}}, token)
+    policy = api.run("mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id number premiumFen } } }",
+                     {"q": quote["requestQuote"]["id"]}, token)["bindQuote"]
+    payment = api.run("mutation($p: ID!) { startPayment(policyId: $p, method: BANK_TRANSFER) { ... on Payment { id } } }",
+                      {"p": policy["id"]}, token)["startPayment"]
+    paid = api.run("""mutation($p: ID!) { confirmOfflinePayment(paymentId: $p, reference: "CANCEL-TEST-1") {
+        ... on Payment { status } } }""", {"p": payment["id"]}, insurer)["confirmOfflinePayment"]
+    assert paid == {"status": "SUCCEEDED"}
+    return {"email": email, "firm": firm["id"], "policy": policy["id"], "number": policy["number"],
+            "premium": str(policy["premiumFen"]), "compulsory": str(firm["compulsory"])}
+
+
+def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(open_page, platform_url, shots) -> None:
+    state.update(insured_firm(Api(platform_url), "演示-退保测试五金厂"))
+    firm = open_page(viewport=PHONE)
+    log_in(firm, state["email"], PASSWORD)
+    firm.goto(f"/firm/policies/{state['policy']}")
+    firm.click("#policy-actions a[href$='/endorse']")
+    expect(firm.locator("#f-headcount")).to_have_value("20")
+    firm.fill("#f-headcount", "0")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator(".has-error #f-headcount")).to_have_count(1)
+    assert firm.input_value("#f-effective_date") == today().isoformat()  # kept
+    firm.fill("#f-headcount", "20")  # the headcount it already has: the service says so at the field
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#e-headcount")).to_contain_text("20")
+    shots(firm, "endorsement-error-at-the-field")
+    firm.fill("#f-headcount", "25")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#new-headcount")).to_have_text("20 → 25")
+    delta = firm.locator("#premium-delta").inner_text()
+    assert delta.startswith("+¥") and firm.locator("#payment-amount").inner_text() == delta[1:]
+    assert firm.locator("#payment-memo").inner_text().startswith(state["number"])
+    assert firm.locator("#payment-status").inner_text() == "待确认"
+    assert firm.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(firm, "endorsed-transfer-to-make")
+    firm.goto(f"/firm/policies/{state['policy']}")
+    expect(firm.locator(".endorsement-transfer")).to_have_count(1)  # still shown until the insurer confirms
+
+    insurer = open_page()
+    log_in(insurer, "insurer@demo.anze.cn")
+    insurer.goto(f"/insurer/policies/{state['policy']}")
+    form = insurer.locator("#transfers-due form.confirm-transfer")
+    expect(form).to_have_count(1)
+    assert "批改保费" in form.inner_text() and delta[1:] in form.inner_text()
+    shots(insurer, "insurer-endorsement-transfer-due")
+    form.locator("input[name=reference]").fill("ENDORSE-BANK-001")
+    form.locator("button[type=submit]").click()
+    expect(insurer.locator(".notice")).to_have_text("已确认批改保费到账。")
+    expect(insurer.locator("#transfers-due")).to_have_count(0)
+    firm.reload()
+    expect(firm.locator(".endorsement-transfer")).to_have_count(0)
+    shots(firm, "endorsement-paid")
+
+
+def test_the_firm_cancels_and_the_insurer_sends_the_refunds(open_page, shots) -> None:
+    assert "policy" in state, "the firm was not set up"
+    firm = open_page(viewport=PHONE)
+    log_in(firm, state["email"], PASSWORD)
+    firm.goto(f"/firm/policies/{state['policy']}")
+    firm.click("#policy-actions a[href$='/cancel']")
+    refund_due = firm.locator("#quote-refund").inner_text()
+    assert firm.locator("#cancel-on").inner_text().startswith(today().isoformat())
+    shots(firm, "cancellation-quote")
+    firm.select_option("#f-reason_code", "SWITCHED_INSURER")
+    firm.click("#cancel-form button[type=submit]")  # no details, not confirmed
+    expect(firm.locator(".has-error #f-reason")).to_have_count(1)
+    expect(firm.locator("#e-confirm")).to_have_count(1)
+    assert firm.input_value("#f-reason_code") == "SWITCHED_INSURER"  # kept
+    firm.fill("#f-reason", "已转投其他保险机构")
+    firm.check("#f-confirm")
+    firm.click("#cancel-form button[type=submit]")
+    expect(firm.locator("#policy-status")).to_have_text("已退保")
+    assert "已退保" in firm.locator(".notice").inner_text()
+    rows = firm.locator("#refunds tbody tr")
+    assert rows.count() >= 1 and all(s == "PENDING" for s in rows.evaluate_all(
+        "rs => rs.map(r => r.dataset.status)"))
+    total = firm.evaluate("""() => [...document.querySelectorAll('#refunds tbody tr td.num')]
+        .reduce((s, td) => s + Math.round(parseFloat(td.innerText.replace(/[¥,]/g, '')) * 100), 0)""")
+    assert total == round(float(refund_due.replace("¥", "").replace(",", "")) * 100)
+    assert firm.locator("#policy-actions").count() == 0
+    shots(firm, "cancelled-refunds-pending")
+
+    insurer = open_page()
+    log_in(insurer, "insurer@demo.anze.cn")
+    insurer.goto(f"/insurer/policies/{state['policy']}")
+    first = insurer.locator("#refunds tr[data-status=PENDING]").first
+    first.locator("button[type=submit]").click()  # no bank reference
+    expect(insurer.locator("#refunds .has-error input[name=refund_reference]")).to_have_count(1)
+    shots(insurer, "insurer-refund-reference-missing")
+    while insurer.locator("#refunds tr[data-status=PENDING]").count():
+        row = insurer.locator("#refunds tr[data-status=PENDING]").first
+        row.locator("input[name=refund_reference]").fill(f"REFUND-{uuid.uuid4().hex[:6]}")
+        row.locator("button[type=submit]").click()
+        expect(insurer.locator(".notice")).to_contain_text("已确认退款")
+    assert insurer.locator("#refunds tr[data-status=SUCCEEDED]").count() == rows.count()
+    shots(insurer, "insurer-refunds-sent")
+
+    firm.reload()
+    statuses = firm.locator("#refunds tbody tr").evaluate_all("rs => rs.map(r => r.dataset.status)")
+    assert statuses and set(statuses) == {"SUCCEEDED"}
+    assert "已退款" in firm.locator("#refunds").inner_text()
+    shots(firm, "firm-sees-refunds-done")
+
+
+def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(open_page, platform_url, shots) -> None:
+    compulsory = insured_firm(Api(platform_url), "演示-退保测试冶炼厂", highRiskTags=["METAL_SMELTING"])
+    assert compulsory["compulsory"] == "True"
+    firm = open_page(viewport=PHONE)
+    log_in(firm, compulsory["email"], PASSWORD)
+    firm.goto(f"/firm/policies/{compulsory['policy']}/cancel")
+    expect(firm.locator("#compulsory-note")).to_have_count(1)
+    firm.select_option("#f-reason_code", "OTHER")
+    firm.fill("#f-reason", "不想继续投保")
+    firm.check("#f-confirm")
+    firm.click("#cancel-form button[type=submit]")
+    expect(firm.locator("#e-reason_code")).to_contain_text("关闭或停产停业")
+    assert firm.input_value("#f-reason") == "不想继续投保"
+    assert firm.locator("#policy-status").inner_text() == "有效"
+    shots(firm, "compulsory-firm-refused")
+    firm.select_option("#f-reason_code", "STOPPED_OPERATING")
+    firm.fill("#f-reason", "企业已停产")
+    firm.check("#f-confirm")
+    firm.click("#cancel-form button[type=submit]")
+    expect(firm.locator("#policy-status")).to_have_text("已退保")
+    shots(firm, "compulsory-firm-stopped-and-cancelled")

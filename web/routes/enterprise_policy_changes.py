@@ -1,0 +1,181 @@
+"""The firm changes a policy: cancellation (退保), shown first with the refund the policy service quotes, and the
+headcount endorsement (人数批改), whose premium difference is a bank transfer to make or a refund."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from web.i18n import SHANGHAI
+from web.pages import CsrfChecked, Form, forbidden, mutate, not_found, query, read_form, redirect, render, require
+from web.session import SessionUser
+
+router = APIRouter(prefix="/firm/policies", dependencies=[CsrfChecked])
+Firm = Depends(require("ENTERPRISE"))
+
+REASON_CODES = ("CLOSED", "STOPPED_OPERATING", "SWITCHED_INSURER", "DUPLICATE", "OTHER")
+
+POLICY = """
+query PolicyChange($id: ID!) {
+  policy(id: $id) {
+    id number status headcount premiumFen preventionBudgetFen startDate endDate limitPerPersonFen
+    enterprise { id name compulsory } insurer { name }
+  }
+}"""
+
+QUOTE = """
+query CancellationQuote($id: ID!) {
+  policy(id: $id) {
+    id cancellationQuote { cancelOn unusedDays termDays premiumFen unpaidFen refundFen preventionBudgetFen
+      preventionBudgetKeptFen compulsory reasonCodes openInsurerFundedBookings blockedReason }
+  }
+}"""
+
+CANCEL = """
+mutation Cancel($id: ID!, $reason: String!, $code: CancelReason) {
+  cancelPolicy(policyId: $id, reason: $reason, reasonCode: $code) {
+    __typename ... on Policy { id status } ... on OperationError { code message field }
+  }
+}"""
+
+ENDORSE = """
+mutation Endorse($id: ID!, $headcount: Int!, $date: Date!) {
+  endorseHeadcount(policyId: $id, headcount: $headcount, effectiveDate: $date) {
+    __typename
+    ... on Policy { id headcount premiumFen preventionBudgetFen
+      payments { id purpose status method amountFen reference bankInstructions { payee bank account memo } }
+      refunds { id amountFen status reason method } }
+    ... on OperationError { code message field }
+  }
+}"""
+
+COMPULSORY_REASON = "本企业属于强制投保行业，只有在企业关闭或停产停业时才能退保。"
+
+
+def today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+async def own_policy(request: Request, user: SessionUser, policy_id: str, document: str = POLICY
+                     ) -> dict[str, Any] | None:
+    """The policy when it is this firm's; PermissionError for another firm's (the gateway refuses it too)."""
+    policy = (await query(request, document, {"id": policy_id})).data.get("policy")
+    if policy is None:
+        return None
+    if user.role == "ENTERPRISE" and policy["enterprise"]["id"] != user.org_id:
+        raise PermissionError(policy_id)
+    return policy
+
+
+# ---------------------------------------------------------------- cancellation
+
+
+async def _cancel_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
+                       ) -> Response:
+    try:
+        policy = await own_policy(request, user, policy_id)
+    except PermissionError:
+        return forbidden(request)
+    if policy is None:
+        return not_found(request)
+    quote = ((await query(request, QUOTE, {"id": policy_id})).data.get("policy") or {}).get("cancellationQuote")
+    return render(request, "enterprise/cancel.html", {"policy": policy, "quote": quote, "form": form,
+                                                      "reason_codes": REASON_CODES}, status_code=status)
+
+
+@router.get("/{policy_id}/cancel")
+async def cancel_form(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    return await _cancel_page(request, user, policy_id, Form())
+
+
+@router.post("/{policy_id}/cancel")
+async def cancel(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    form = await read_form(request)
+    try:
+        if await own_policy(request, user, policy_id) is None:
+            return not_found(request)
+    except PermissionError:
+        return forbidden(request)
+    code, reason = form.value("reason_code"), form.value("reason")
+    if code not in REASON_CODES:
+        form.add("reason_code", "请选择退保原因。")
+    if not reason:
+        form.add("reason", "请说明退保的具体情况。")
+    elif len(reason) > 500:
+        form.add("reason", "情况说明不超过 500 字。")
+    if form.value("confirm") != "yes":
+        form.add("confirm", "请确认已了解退保后果。")
+    if form.ok:
+        quote = ((await query(request, QUOTE, {"id": policy_id})).data.get("policy") or {}).get(
+            "cancellationQuote") or {}
+        # the service's own rule, as its quote states it: a compulsory firm only with CLOSED or STOPPED_OPERATING
+        if quote.get("compulsory") and code not in quote.get("reasonCodes", []):
+            form.add("reason_code", COMPULSORY_REASON)
+    if not form.ok:
+        return await _cancel_page(request, user, policy_id, form, 400)
+    _, error = await mutate(request, CANCEL, {"id": policy_id, "reason": reason, "code": code}, "cancelPolicy")
+    if error is not None:
+        if error.code == "INVALID_STATE" and "compulsory" in error.message:
+            form.add("reason_code", COMPULSORY_REASON)
+        else:
+            form.from_operation_error(error, {"reasonCode": "reason_code"})
+        return await _cancel_page(request, user, policy_id, form, 400)
+    return redirect(f"/firm/policies/{policy_id}", "cancelled")
+
+
+# ---------------------------------------------------------------- headcount endorsement
+
+
+async def _endorse_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
+                        ) -> Response:
+    try:
+        policy = await own_policy(request, user, policy_id)
+    except PermissionError:
+        return forbidden(request)
+    if policy is None:
+        return not_found(request)
+    form.values.setdefault("headcount", str(policy["headcount"]))
+    form.values.setdefault("effective_date", max(today(), date.fromisoformat(policy["startDate"])).isoformat())
+    return render(request, "enterprise/endorse.html", {"policy": policy, "form": form, "result": None},
+                  status_code=status)
+
+
+@router.get("/{policy_id}/endorse")
+async def endorse_form(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    return await _endorse_page(request, user, policy_id, Form())
+
+
+@router.post("/{policy_id}/endorse")
+async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    form = await read_form(request)
+    headcount = form.value("headcount")
+    if not headcount.isdigit() or int(headcount) <= 0:
+        form.add("headcount", "参保人数须为正整数，且应覆盖全部从业人员。")
+    try:
+        effective = date.fromisoformat(form.value("effective_date"))
+    except ValueError:
+        form.add("effective_date", "请选择批改生效日期。")
+    if not form.ok:
+        return await _endorse_page(request, user, policy_id, form, 400)
+    try:
+        before = await own_policy(request, user, policy_id)
+    except PermissionError:
+        return forbidden(request)
+    if before is None:
+        return not_found(request)
+    after, error = await mutate(request, ENDORSE, {"id": policy_id, "headcount": int(headcount),
+                                                   "date": effective.isoformat()}, "endorseHeadcount")
+    if error is not None:
+        form.from_operation_error(error, {"effectiveDate": "effective_date"})
+        return await _endorse_page(request, user, policy_id, form, 400)
+    delta = int(after["premiumFen"]) - int(before["premiumFen"])
+    # the newest endorsement transfer still awaited, or the refund this endorsement made
+    charge = next((p for p in reversed(after["payments"])
+                   if p["purpose"] == "ENDORSEMENT" and p["status"] == "PENDING"), None) if delta > 0 else None
+    refund = next((r for r in reversed(after["refunds"]) if r["reason"] == "ENDORSEMENT"), None) if delta < 0 else None
+    return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "result": {
+        "before": before, "after": after, "delta": delta, "effective": effective.isoformat(), "charge": charge,
+        "refund": refund}})
