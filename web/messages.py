@@ -612,4 +612,12 @@ EN: dict[str, str] = {
     '需核实事实': 'Facts to be checked',
     '需核实的事实': 'Facts to check',
     '需要核实事实的，答复期限改为受理后 30 个工作日。': 'Where facts must be checked, the answer is due 30 working days after receipt.',
+    # documents (policy certificate, hazard notice)
+    '下载保单': 'Download policy',
+    '保单文件': 'Policy document',
+    '下载整改通知书': 'Download hazard notice',
+    '暂无保险凭证': 'No policy certificate yet',
+    '保单缴费生效后才能下载保险凭证。': 'The certificate can be downloaded once the premium is paid and the policy is in force.',
+    '暂无整改通知书': 'No hazard notice',
+    '本次服务未发现隐患，或服务记录尚未提交，没有事故隐患整改通知书。': 'This visit found no hazards, or its record is not yet filed, so there is no hazard notice.',
 }

@@ -36,7 +36,7 @@ query Book($filter: PolicyFilter, $after: String, $first: Int, $insurer: ID) {{
 
 POLICY = f"""
 query Policy($id: ID!) {{
-  policy(id: $id) {{ {POLICY_FIELDS} insurer {{ id name }}
+  policy(id: $id) {{ {POLICY_FIELDS} certificateUrl insurer {{ id name }}
     bookings {{ id number status start funding priceFen offering {{ title }} agency {{ name }} }} }}
 }}"""
 
