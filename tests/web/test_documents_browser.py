@@ -103,7 +103,8 @@ def visit_with_a_hazard(platform_url: str) -> dict[str, str]:
         "summary": "现场检查(文书测试)", "items": ["危化品储存"], "hazards": [{
             "grade": "GENERAL", "description": HAZARD_TEXT, "location": "仓库", "deadline": deadline}]}})
     assert reported["submitVisitReport"]["__typename"] == "Booking", reported
-    return {"email": email, "firm": firm["name"], "booking": booked["id"], "number": booked["number"]}
+    return {"email": email, "firm": firm["name"], "firm_id": firm["id"], "booking": booked["id"],
+            "number": booked["number"]}
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +167,12 @@ def test_insurer_downloads_the_certificate_from_its_policy_page(open_page, shots
     assert firm["number"] in text and firm["firm"] in text
 
 
-def test_firm_and_expert_download_the_hazard_notice_from_the_visit_page(open_page, shots, platform_url) -> None:
-    visit = visit_with_a_hazard(platform_url)
+@pytest.fixture(scope="module")
+def visit(platform_url: str) -> dict[str, str]:
+    return visit_with_a_hazard(platform_url)
+
+
+def test_firm_and_expert_download_the_hazard_notice_from_the_visit_page(open_page, shots, visit) -> None:
     page = open_page(viewport=PHONE)
     log_in(page, visit["email"], FIRM_PASSWORD)
     page.goto(f"/firm/visits/{visit['booking']}")
@@ -188,3 +193,27 @@ def test_firm_and_expert_download_the_hazard_notice_from_the_visit_page(open_pag
     log_in(other, "enterprise@demo.anze.cn")
     refused = other.goto(f"/firm/visits/{visit['booking']}/hazard-notice.pdf")
     assert refused is not None and refused.status == 403 and "无权访问" in other.locator("main").inner_text()
+
+
+def test_a_policy_awaiting_payment_offers_no_download_and_its_address_says_why(open_page, shots, platform_url,
+                                                                               visit) -> None:
+    api = Api(platform_url)
+    token = api.token(visit["email"], FIRM_PASSWORD)
+    product = api.run(token, "{ products { id limitOptionsFen } }")["products"][0]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    quote = api.run(token, "mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }",
+                    {"in": {"enterpriseId": visit["firm_id"], "productId": product["id"], "headcount": 20,
+                            "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today.isoformat()}})
+    pending = api.run(token, "mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id } } }",
+                      {"q": quote["requestQuote"]["id"]})["bindQuote"]
+    page = open_page()
+    log_in(page, visit["email"], FIRM_PASSWORD)
+    page.goto("/firm/policies")
+    row = page.locator(f"tr[data-policy='{pending['id']}']")
+    assert "待缴费" in row.inner_text() and row.locator("a.certificate").count() == 0
+    page.goto(f"/firm/policies/{pending['id']}")
+    assert page.locator("#download-certificate").count() == 0
+    response = page.goto(f"/firm/policies/{pending['id']}/certificate.pdf")
+    assert response is not None and response.status == 409
+    assert "保单缴费生效后才能下载保险凭证" in page.locator("main").inner_text()
+    shots(page, "no-certificate-before-payment")
