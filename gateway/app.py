@@ -1,6 +1,6 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET), the report downloads under ``/reports``, qualification scans under ``/scans``, photo
-uploads and downloads (``/uploads/photos``), and its own accounts database."""
+(GraphiQL on GET), the report downloads and the documents (PDF) under ``/reports``, qualification scans under
+``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts database."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from gateway.accounts.service import AccountPolicy
 from gateway.bookings.photos import router as photos_router
 from gateway.clients.base import CircuitBreaker, ServiceEndpoint
 from gateway.context import build_context
+from gateway.documents import router as documents_router
 from gateway.metrics.reports import router as reports_router
 from gateway.persisted import GatewayRouter, PersistedQueries
 from gateway.providers.scans import router as scans_router
@@ -63,7 +64,7 @@ def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = 
     app = build_service_app(
         runtime=runtime, title="Anze gateway",
         description="The GraphQL API of Anze (at /graphql), accounts and login, and report downloads.",
-        routers=[reports_router, scans_router, photos_router])
+        routers=[reports_router, documents_router, scans_router, photos_router])
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = gateway
     return app

@@ -22,6 +22,7 @@ from web.routes import (
     bureau_exposure,
     bureau_lists,
     complaints,
+    documents,
     enterprise,
     enterprise_ledger,
     enterprise_policy_changes,
@@ -101,7 +102,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
                    bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos,
-                   complaints, enterprise_policy_changes):
+                   complaints, enterprise_policy_changes, documents):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

@@ -157,6 +157,14 @@ class Gateway:
         return result
 
 
+class DownloadRefused(GatewayError):
+    """The file exists in no form this user can have: the service said why (``NOT_FOUND``, ``INVALID_STATE``...)."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status, self.code, self.detail = status, code, detail
+
+
 @dataclass
 class Download:
     body: bytes
@@ -165,7 +173,8 @@ class Download:
 
 
 async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token: str | None) -> Download:
-    """A report file from the gateway (``/reports/...``), fetched with the user's token."""
+    """A report file or document from the gateway (``/reports/...``), fetched with the user's token; a service's
+    refusal other than 401/403 is ``DownloadRefused`` with its status and code."""
     try:
         response = await gateway.client.request("GET", path, token=token,
                                                 params={k: v for k, v in params.items() if v not in (None, "")})
@@ -178,7 +187,13 @@ async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token
     if response.status_code >= 500:
         raise GatewayUnavailable(f"the report answered {response.status_code}", ("gateway",))
     if response.status_code >= 400:
-        raise GatewayError(f"the report {path} answered {response.status_code}: {response.text[:200]}")
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {}
+        if not isinstance(problem, dict) or "code" not in problem:
+            raise GatewayError(f"the report {path} answered {response.status_code}: {response.text[:200]}")
+        raise DownloadRefused(response.status_code, str(problem["code"]), str(problem.get("detail") or ""))
     return Download(body=response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
                     disposition=response.headers.get("content-disposition", "attachment"))
 

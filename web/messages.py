@@ -684,4 +684,12 @@ EN: dict[str, str] = {
     '银行转账缴纳的保费由保险机构转账退回到企业对公账户，保险机构确认后状态变为“已退款”。': "A premium paid by bank transfer is sent back by the insurer to the firm's account; once the insurer confirms, the status is “Refunded”.",
     '银行转账缴纳的保费，请转账退回企业对公账户后填写银行流水号确认。': "For a premium paid by bank transfer, send the money back to the firm's account, then confirm with the bank reference.",
     '（当日起不再承保）': ' (not covered from that day)',
+    # documents (policy certificate, hazard notice)
+    '下载保单': 'Download policy',
+    '保单文件': 'Policy document',
+    '下载整改通知书': 'Download hazard notice',
+    '暂无保险凭证': 'No policy certificate yet',
+    '保单缴费生效后才能下载保险凭证。': 'The certificate can be downloaded once the premium is paid and the policy is in force.',
+    '暂无整改通知书': 'No hazard notice',
+    '本次服务未发现隐患，或服务记录尚未提交，没有事故隐患整改通知书。': 'This visit found no hazards, or its record is not yet filed, so there is no hazard notice.',
 }

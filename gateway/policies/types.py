@@ -10,6 +10,7 @@ import strawberry
 
 from gateway.common import Long, OperationError, enum_value, maybe_date, to_date, to_datetime
 from gateway.context import Info
+from gateway.documents import certificate_path
 from services.kernel.errors import Forbidden
 
 if TYPE_CHECKING:
@@ -236,6 +237,14 @@ class Policy:
     async def prevention_available_fen(self, info: Info) -> Long | None:
         row = await info.context.loaders.ledger.load(str(self.id))
         return Long(int(row.get("available_fen", 0)) if row else 0)
+
+    @strawberry.field(description="Where the policy certificate (保险凭证, PDF) downloads with the same Bearer token "
+                      "(`GET /reports/policies/{id}/certificate.pdf` on the gateway); null while the policy is "
+                      "awaiting payment or when it was cancelled before it took effect.")
+    def certificate_url(self) -> str | None:
+        if self.status is PolicyStatus.PENDING_PAYMENT or self.activated_at is None:
+            return None
+        return certificate_path(str(self.id))
 
     @strawberry.field(description="Payments of the premium (and of endorsements), oldest first.")
     async def payments(self, info: Info) -> list[Payment]:

@@ -12,21 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.bookings import repository
 from services.bookings.context import BookingContext
 from services.bookings.models import Booking, Notice
-from services.kernel.errors import InvalidState, ServiceUnavailable
-
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
-)
-
-
-def find_cjk_font(configured: Path | None) -> Path | None:
-    for path in ((configured,) if configured else ()) + FONT_CANDIDATES:
-        if path is not None and path.exists():
-            return path
-    return None
+from services.kernel.errors import InvalidState
+from services.kernel.pdf import require_cjk_font
 
 
 def _draw(font: Path, title: str, header: list[str], body: list[str], footer: list[str]) -> bytes:
@@ -54,10 +41,7 @@ async def render(ctx: BookingContext, session: AsyncSession, booking: Booking) -
     firm_notice = next((n for n in notices if n.kind == "HAZARD_NOTICE"), None)
     if firm_notice is None:
         raise InvalidState("this visit found no hazards, so there is no hazard notice")
-    font = find_cjk_font(ctx.settings.cjk_font)
-    if font is None:
-        raise ServiceUnavailable("no font with Chinese glyphs is installed (e.g. fonts-wqy-zenhei)",
-                                 code="SERVICE_UNAVAILABLE")
+    font = require_cjk_font(ctx.settings.cjk_font)
     hazards = await repository.hazards_of_booking(session, booking.id)
     cal = ctx.calendar
     header = [f"致：{firm_notice.recipient}",

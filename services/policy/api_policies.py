@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from services.kernel.auth import Principal, Role, allow
 from services.kernel.db import utcnow
 from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams, page_params, paginate
 from services.kernel.runtime import Runtime, Session
-from services.policy import payments, policies, repository
+from services.policy import certificate, payments, policies, repository
 from services.policy.api import IdsQuery, id_list
 from services.policy.dates import today
 from services.policy.models import IdempotencyRecord, Payment, Policy
@@ -86,6 +87,20 @@ async def policy_history(policy_id: str, session: Session, principal: Principal 
     """Every change: who, when, what and why."""
     await policies.load_policy(session, principal=principal, policy_id=policy_id)
     return await repository.policy_history(session, policy_id)
+
+
+@router.get("/policies/{policy_id}/certificate.pdf", tags=["policies"], response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}},
+                       409: {"description": "INVALID_STATE: the policy is awaiting payment or never took effect"}})
+async def policy_certificate(policy_id: str, session: Session, runtime: Runtime,
+                             principal: Principal = allow(*READERS)) -> Response:
+    """The policy certificate (安全生产责任保险保险凭证) as a PDF, for a policy that took effect (ACTIVE, EXPIRED,
+    or CANCELLED after it was paid; a cancelled one says so with its date)."""
+    policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id)
+    pdf = await certificate.render(session, policy, firm, configured_font=runtime.settings.cjk_font)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="policy-{policy.number}.pdf"',
+        "Cache-Control": "private, no-store"})
 
 
 # ---------------------------------------------------------------- payments

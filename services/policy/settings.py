@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -21,3 +23,4 @@ class PolicySettings(PartSettings):
     renewal_window_days: int = Field(30, description="policies ending within this many days are due for renewal")
     expiry_job_seconds: float = Field(3600, description="how often the expiry and snapshot jobs run")
     refund_job_seconds: float = Field(60, description="how often Stripe refunds that could not be sent are retried")
+    cjk_font: Path | None = Field(None, description="a TTF/TTC font with Chinese glyphs for policy certificates")

@@ -29,7 +29,7 @@ router = APIRouter(prefix="/firm", dependencies=[CsrfChecked])
 Firm = Depends(require("ENTERPRISE"))
 
 POLICY_FIELDS = """id number status headcount limitPerPersonFen premiumFen preventionBudgetFen
-  preventionSpentFen preventionAvailableFen startDate endDate cancelledOn
+  preventionSpentFen preventionAvailableFen startDate endDate cancelledOn certificateUrl
   insurer { id name } product { id name termMonths } enterprise { id name }"""
 
 MY_FIRM = f"""

@@ -36,7 +36,7 @@ query Book($filter: PolicyFilter, $after: String, $first: Int, $insurer: ID) {{
 
 POLICY = f"""
 query Policy($id: ID!) {{
-  policy(id: $id) {{ {POLICY_FIELDS} insurer {{ id name }} cancelledOn cancelReason
+  policy(id: $id) {{ {POLICY_FIELDS} certificateUrl insurer {{ id name }} cancelledOn cancelReason
     refunds {{ id amountFen status reason method createdAt updatedAt }}
     bookings {{ id number status start funding priceFen offering {{ title }} agency {{ name }} }} }}
 }}"""

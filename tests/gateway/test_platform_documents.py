@@ -1,0 +1,101 @@
+"""Documents through the gateway's ``/reports`` door: the policy certificate and a visit's hazard notice download as
+PDFs with the caller's token; the services' refusals (FORBIDDEN, NOT_FOUND, INVALID_STATE) come back as they are,
+and ``Policy.certificateUrl`` says when there is a certificate to download."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from .test_platform_journey import buy_policy, china_today, register_firm
+from .test_platform_photos import another_firms_token, checked_in_visit
+
+pytestmark = pytest.mark.asyncio(loop_scope="package")
+
+CERTIFICATE_URL = "query($id: ID!) { policy(id: $id) { number status certificateUrl enterprise { name uscc } } }"
+
+
+async def get(platform, path: str, *, as_: str | None = None, token: str | None = None):
+    token = token or (platform.tokens[as_] if as_ else None)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await platform.client.get(path, headers=headers)
+
+
+def pdf_text(content: bytes) -> str:
+    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+
+
+async def test_an_active_policy_offers_its_certificate_and_it_downloads_with_the_policy_and_the_firm(platform):
+    firm = await register_firm(platform)
+    bought = await buy_policy(platform, firm, as_="admin")
+    policy = (await platform.data(CERTIFICATE_URL, {"id": bought["id"]}, as_="insurer"))["policy"]
+    assert policy["status"] == "ACTIVE"
+    assert policy["certificateUrl"] == f"/reports/policies/{bought['id']}/certificate.pdf"
+    for who in ("insurer", "bureau"):
+        response = await get(platform, policy["certificateUrl"], as_=who)
+        assert response.status_code == 200, (who, response.text)
+        assert response.headers["content-type"] == "application/pdf"
+        assert f"policy-{policy['number']}.pdf" in response.headers["content-disposition"]
+        text = pdf_text(response.content)
+        assert policy["number"] in text and policy["enterprise"]["name"] in text
+        assert policy["enterprise"]["uscc"] in text
+
+
+async def test_another_firm_gets_the_services_refusal_not_the_pdf(platform):
+    firm = await register_firm(platform)
+    bought = await buy_policy(platform, firm, as_="admin")
+    path = f"/reports/policies/{bought['id']}/certificate.pdf"
+    refused = await get(platform, path, token=await another_firms_token(platform))
+    assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN"
+    assert not refused.content.startswith(b"%PDF")
+    assert (await get(platform, path)).status_code == 401  # no token at all
+    missing = await get(platform, "/reports/policies/pol_nothing/certificate.pdf", as_="insurer")
+    assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+
+
+async def test_a_policy_awaiting_payment_has_no_certificate_url_and_the_download_says_why(platform):
+    firm = await register_firm(platform, employees=9)
+    product = (await platform.data("query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }",
+                                   {"i": platform.ctx["insurer_ids"][0]}))["products"][0]
+    quote = (await platform.data("""mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }""",
+                                 {"in": {"enterpriseId": firm, "productId": product["id"], "headcount": 9,
+                                         "limitPerPersonFen": product["limitOptionsFen"][0],
+                                         "startDate": china_today().isoformat()}}, as_="admin"))["requestQuote"]
+    pending = (await platform.data("mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id } } }",
+                                   {"q": quote["id"]}, as_="admin"))["bindQuote"]
+    policy = (await platform.data(CERTIFICATE_URL, {"id": pending["id"]}, as_="insurer"))["policy"]
+    assert policy["status"] == "PENDING_PAYMENT" and policy["certificateUrl"] is None
+    response = await get(platform, f"/reports/policies/{pending['id']}/certificate.pdf", as_="insurer")
+    assert response.status_code == 409
+    assert response.json()["code"] == "INVALID_STATE" and "PENDING_PAYMENT" in response.json()["detail"]
+
+
+async def test_the_hazard_notice_of_a_visit_downloads_for_its_firm_only(platform):
+    booking = await checked_in_visit(platform)
+    reported = (await platform.data("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
+        input: $in) { __typename ... on Booking { number } ... on OperationError { code message } } }""", {
+        "b": booking, "in": {"summary": "检查(文书测试)", "items": ["电气"], "hazards": [{
+            "grade": "GENERAL", "description": "配电箱未接地(文书测试)",
+            "deadline": (china_today() + timedelta(days=30)).isoformat()}]}}, as_="expert"))["submitVisitReport"]
+    assert reported["__typename"] == "Booking", reported
+    path = f"/reports/bookings/{booking}/hazard-notice.pdf"
+    response = await get(platform, path, as_="enterprise")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "事故隐患整改通知书" in text and reported["number"] in text and "配电箱未接地(文书测试)" in text
+    assert (await get(platform, path, as_="expert")).status_code == 200
+    refused = await get(platform, path, token=await another_firms_token(platform))
+    assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN"
+
+
+async def test_a_visit_without_hazards_has_no_hazard_notice(platform):
+    booking = await checked_in_visit(platform)
+    reported = (await platform.data("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
+        input: $in) { __typename ... on OperationError { code message } } }""", {
+        "b": booking, "in": {"summary": "检查(无隐患)", "items": ["电气"], "hazards": []}}, as_="expert"))
+    assert reported["submitVisitReport"]["__typename"] == "Booking", reported
+    response = await get(platform, f"/reports/bookings/{booking}/hazard-notice.pdf", as_="enterprise")
+    assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
