@@ -101,7 +101,7 @@ def test_a_certificate_ending_before_it_starts_shows_the_error_next_to_the_end_d
     shots(page, "certificate-end-before-start")
     page.fill("#f-cert_valid_until", (today() + timedelta(days=900)).isoformat())
     submit(page, "#certificate-form")
-    assert "done=certificate_added" in page.url
+    assert "done=certificate_added" in page.url and page.locator(".notice").inner_text() == "证书已保存。"
     assert page.locator("#certificates tr[data-certificate='WEB-EXP-0002']").get_attribute("data-status") == \
         "NOT_YET_VALID"
 
@@ -118,7 +118,7 @@ def test_the_agency_sets_the_experts_hours_and_time_off_and_marks_them_gone_and_
     assert page.input_value("#f-hours_0") == "8:30-12:00, 13:00-17:30"  # kept
     page.fill("#f-hours_2", "13:00-17:00")
     submit(page, "#hours-form")
-    assert "done=hours_saved" in page.url
+    assert "done=hours_saved" in page.url and page.locator(".notice").inner_text() == "工作时间已保存。"
     assert page.input_value("#f-hours_0") == "08:30-12:00, 13:00-17:30"
     assert page.input_value("#f-hours_2") == "13:00-17:00" and page.input_value("#f-hours_1") == ""
     expect(page.locator("#default-hours")).to_have_count(0)

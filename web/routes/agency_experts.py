@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from web.pages import CsrfChecked, Form, forbidden, mutate, not_found, query, redirect, region_names, render, require
 from web.routes.qualifications import SERVICE_TYPES, today
@@ -246,6 +246,11 @@ async def _create_login(request: Request, expert_id: str, form: Form, name: str)
 # ---------------------------------------------------------------- an expert's page
 
 
+def _back(expert_id: str, done: str, section: str) -> Response:
+    """To the expert's page with the notice, scrolled to the section just changed."""
+    return RedirectResponse(f"/agency/experts/{expert_id}?done={done}#{section}", status_code=303)
+
+
 FORMS = ("details", "certificate", "hours", "time_off", "account")
 
 
@@ -344,7 +349,7 @@ async def add_certificate(request: Request, expert_id: str, user: SessionUser = 
     if form.ok and certificate is not None:
         _, error = await mutate(request, CERTIFY, {"id": expert_id, "input": certificate}, "addExpertCertificate")
         if error is None:
-            return redirect(f"/agency/experts/{expert_id}#certificates", "certificate_added")
+            return _back(expert_id, "certificate_added", "certificates")
         form.from_operation_error(error, CERT_FIELDS)
     return await _expert_page(request, user, expert_id, {"certificate": form}, 400, {"cert_types": types})
 
@@ -379,7 +384,7 @@ async def set_hours(request: Request, expert_id: str, user: SessionUser = Agency
     if form.ok:
         _, error = await mutate(request, HOURS, {"id": expert_id, "hours": hours}, "setExpertHours")
         if error is None:
-            return redirect(f"/agency/experts/{expert_id}#hours", "hours_saved")
+            return _back(expert_id, "hours_saved", "hours")
         if error.field and error.field.startswith("hours."):  # hours.<index>.starts: the day of that span
             index = int(error.field.split(".")[1])
             form.add(f"hours_{hours[index]['weekday']}", "同一天的时段不能重叠。")
@@ -414,7 +419,7 @@ async def add_time_off(request: Request, expert_id: str, user: SessionUser = Age
             "startsAt": starts.isoformat(), "endsAt": ends.isoformat(), "reason": form.value("off_reason") or None}},
             "addExpertTimeOff")
         if error is None:
-            return redirect(f"/agency/experts/{expert_id}#time-off", "time_off_added")
+            return _back(expert_id, "time_off_added", "time-off")
         form.from_operation_error(error, {"startsAt": "off_starts", "endsAt": "off_ends", "reason": "off_reason"})
     return await _expert_page(request, user, expert_id, {"time_off": form}, 400)
 
@@ -428,7 +433,7 @@ async def create_login(request: Request, expert_id: str, user: SessionUser = Age
     if form.ok:
         failed = await _create_login(request, expert_id, form, form.value("display_name"))
         if failed is None:
-            return redirect(f"/agency/experts/{expert_id}#account", "expert_login_created")
+            return _back(expert_id, "expert_login_created", "account")
         form = failed
     form.values.pop("password", None)
     return await _expert_page(request, user, expert_id, {"account": form}, 400)
