@@ -3,6 +3,7 @@ certificate (providers service), and the expert's weekly hours and time off (boo
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -26,7 +27,16 @@ from gateway.providers.types import (
     WorkingHoursInput,
 )
 from services.kernel.auth import Role
-from services.kernel.errors import ValidationProblem
+from services.kernel.errors import NotFound, ValidationProblem
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _expert_id(value: strawberry.ID) -> str:
+    """Ids go into the services' URL paths: anything but an id's shape is simply not found."""
+    if not _ID.match(str(value)):
+        raise NotFound(f"no expert {value!r}", field="expertId")
+    return str(value)
 
 
 def _certificate_body(c: CertificateInput, field: str) -> dict[str, Any]:
@@ -62,6 +72,8 @@ class ExpertsQuery:
     @strawberry.field(description="One expert with their certificates; null when there is none. Logged in.")
     async def expert(self, info: Info, id: strawberry.ID) -> Expert | None:
         info.context.require()
+        if not _ID.match(str(id)):
+            return None
         row = await unless_missing(info.context.providers.expert(str(id)))
         return Expert.from_api(row) if row else None
 
@@ -87,6 +99,8 @@ class ExpertsMutation:
                 "town_codes": input.town_codes or [],
                 "certificates": [_certificate_body(c, f"certificates.{i}.")
                                  for i, c in enumerate(input.certificates or [])]}
+        if not _ID.match(str(agency_id)):
+            raise NotFound(f"no agency {agency_id!r}", field="agencyId")
         return Expert.from_api(await info.context.providers.add_expert(str(agency_id), body, idempotency_key))
 
     @strawberry.mutation(description="The agency changes an expert's name, phone, specialties or towns, or marks "
@@ -99,14 +113,15 @@ class ExpertsMutation:
             "town_codes": input.town_codes, "active": input.active}.items() if value is not None}
         if not change:
             raise ValidationProblem("say what changes", field="input")
-        return Expert.from_api(await info.context.providers.update_expert(str(expert_id), change))
+        return Expert.from_api(await info.context.providers.update_expert(_expert_id(expert_id), change))
 
     @strawberry.mutation(description="The agency adds a certificate to one of its experts.")
     @returns_operation_error
     async def add_expert_certificate(self, info: Info, expert_id: strawberry.ID,
                                      input: CertificateInput) -> ExpertCertificateResult:
         info.context.require(Role.AGENCY)
-        row = await info.context.providers.add_expert_certificate(str(expert_id), _certificate_body(input, ""))
+        row = await info.context.providers.add_expert_certificate(_expert_id(expert_id),
+                                                                  _certificate_body(input, ""))
         return ExpertCertificate.from_api(row, datetime.now(SHANGHAI).date())
 
     @strawberry.mutation(description="Replace the expert's weekly hours (local time); an empty list restores the "
@@ -115,7 +130,7 @@ class ExpertsMutation:
     async def set_expert_hours(self, info: Info, expert_id: strawberry.ID,
                                hours: list[WorkingHoursInput]) -> ExpertResult:
         info.context.require(Role.AGENCY, Role.EXPERT)
-        await info.context.bookings.set_expert_hours(str(expert_id), _hours_body(hours))
+        await info.context.bookings.set_expert_hours(_expert_id(expert_id), _hours_body(hours))
         return Expert.from_api(await info.context.providers.expert(str(expert_id)))
 
     @strawberry.mutation(description="A day off or a blocked period of the expert (times without an offset are "
@@ -129,6 +144,6 @@ class ExpertsMutation:
             raise ValidationProblem("the time off ends after it starts", field="endsAt")
         if input.reason is not None and len(input.reason) > 200:
             raise ValidationProblem("a reason has at most 200 characters", field="reason")
-        row = await info.context.bookings.add_expert_time_off(str(expert_id), {
+        row = await info.context.bookings.add_expert_time_off(_expert_id(expert_id), {
             "starts_at": _local(input.starts_at), "ends_at": _local(input.ends_at), "reason": input.reason or None})
         return ExpertTimeOff.from_api(row)

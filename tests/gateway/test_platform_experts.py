@@ -205,3 +205,9 @@ async def test_the_agency_makes_a_login_for_its_own_expert_only(platform):
     nobody = await platform.gql(CREATE, {"i": {"email": f"y-{email}", "password": "expert-login-1",
                                                "role": "EXPERT", "expertId": "exp_nobody"}}, as_="agency")
     assert nobody["data"]["createAccount"]["code"] == "NOT_FOUND"
+
+
+async def test_an_id_that_is_not_an_id_is_simply_not_found(platform):
+    assert (await platform.data(ONE, {"id": "../agencies/x"}, as_="agency"))["expert"] is None
+    refused = (await platform.data(UPDATE, {"e": "../agencies/x", "in": {"active": False}}, as_="agency"))
+    assert refused["updateExpert"] == {"__typename": "OperationError", "code": "NOT_FOUND", "field": "expertId"}

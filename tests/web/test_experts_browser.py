@@ -160,6 +160,24 @@ def test_the_new_expert_logs_in_and_sees_an_empty_day(open_page, shots) -> None:
     shots(page, "new-experts-empty-day")
 
 
+def test_a_login_refused_after_the_expert_is_stored_is_offered_again_on_their_page(open_page, shots) -> None:
+    page = open_page()
+    log_in(page, "agency@demo.anze.cn")
+    page.goto("/agency/experts/new")
+    page.fill("#f-name", "钱重名(测试)")
+    page.fill("#f-email", "expert@demo.anze.cn")  # the demo expert's: taken
+    page.fill("#f-password", PASSWORD)
+    submit(page, "#expert-form")
+    expect(page.locator("#account .has-error #f-email")).to_have_count(1)
+    assert "该邮箱已有账号" in page.locator("#e-email").inner_text()
+    assert "专家已添加，但登录账号未能创建" in page.locator("#account .form-error").inner_text()
+    assert page.input_value("#f-email") == "expert@demo.anze.cn" and page.input_value("#f-password") == ""
+    assert page.locator("h1").inner_text().startswith("钱重名(测试)")  # the expert is stored, once
+    shots(page, "login-refused-offered-again")
+    page.goto("/agency/experts")
+    assert page.locator("tr[data-expert]", has_text="钱重名(测试)").count() == 1
+
+
 def test_another_agency_cannot_open_the_experts_page(open_page, shots, platform_url) -> None:
     if "expert" not in state:
         pytest.skip("the expert was not added (see the first test)")
