@@ -691,4 +691,6 @@ EN: dict[str, str] = {
     '资格证书（可稍后添加）': 'Certificate (can be added later)',
     '近期没有休假或停约。': 'No time off coming up.',
     '返回专家列表': 'Back to the experts',
+    '休息': 'Off',
+    '默认 09:00-17:00': 'Default 09:00-17:00',
 }
