@@ -29,6 +29,7 @@ from gateway.policies.queries import PolicyQuery
 from gateway.prevention.mutations import PreventionMutation
 from gateway.prevention.queries import PreventionQuery
 from gateway.providers.complaints import ComplaintsMutation, ComplaintsQuery
+from gateway.providers.experts import ExpertsMutation, ExpertsQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
 from gateway.settings import GatewaySettings
@@ -39,13 +40,13 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery, ComplaintsQuery):
+            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery, ComplaintsQuery, ExpertsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
-               ExposureMutation, PanelMutation, PreventionMutation, ComplaintsMutation):
+               ExposureMutation, PanelMutation, PreventionMutation, ComplaintsMutation, ExpertsMutation):
     pass
 
 

@@ -47,7 +47,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     "INSURER": [("/insurer", "承保业务"), ("/insurer/payments", "待确认转账"), ("/insurer/hazards", "隐患"),
                 ("/insurer/ledger", "预防经费台账"), ("/insurer/panel", "合作机构")],
     "AGENCY": [("/agency", "预约"), ("/agency/hazards", "隐患"), ("/agency/qualifications", "资质管理"),
-               ("/agency/complaints", "投诉")],
+               ("/agency/complaints", "投诉"), ("/agency/experts", "专家管理")],
     "EXPERT": [("/expert", "我的上门服务"), ("/expert/hazards", "待验收整改")],
     "BUREAU": [("/bureau", "投保扩面"), ("/bureau/lists", "待办清单"), ("/bureau/enterprises", "企业"),
                ("/bureau/performance", "机构服务质量"), ("/bureau/agencies", "机构审核"),
@@ -288,6 +288,9 @@ NOTICES = {
     "complaint_fact_check": "已记录需核实事实，答复期限已调整。", "complaint_extended": "答复期限已延长。",
     "cancelled": "保单已退保，应退保费见下方退款记录。", "refund_confirmed": "已确认退款。",
     "endorsement_confirmed": "已确认批改保费到账。",
+    "expert_added": "专家已添加。", "expert_saved": "专家信息已保存。", "expert_deactivated": "专家已标记为离职。",
+    "expert_reactivated": "专家已恢复在职。", "certificate_added": "证书已保存。", "hours_saved": "工作时间已保存。",
+    "time_off_added": "休假已添加。", "expert_login_created": "登录账号已创建。",
 }
 
 

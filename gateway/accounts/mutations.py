@@ -9,7 +9,7 @@ from gateway.accounts.types import AccountInput, AuthPayload, Done, DoneResult, 
 from gateway.common import operation_error, returns_operation_error
 from gateway.context import Info
 from services.kernel.auth import Role as TokenRole
-from services.kernel.errors import ProblemError
+from services.kernel.errors import Forbidden, NotFound, ProblemError
 
 
 def _payload(tokens: service.Tokens) -> AuthPayload:
@@ -75,6 +75,8 @@ class AccountMutation:
     @returns_operation_error
     async def create_account(self, info: Info, input: AccountInput) -> UserResult:
         principal = info.context.require()
+        if input.role is Role.EXPERT and principal.role is TokenRole.AGENCY and input.expert_id:
+            await _own_expert(info, principal.org, str(input.expert_id))
         async with info.context.gateway.database.transaction() as session:
             account = await service.create_account(
                 session=session, creator=principal, email=input.email, password=input.password,
@@ -82,3 +84,13 @@ class AccountMutation:
                 expert_id=input.expert_id, display_name=input.display_name,
                 hasher=info.context.gateway.account_policy.hasher)
         return User.from_account(account)
+
+
+async def _own_expert(info: Info, agency_id: str | None, expert_id: str) -> None:
+    """An agency makes logins only for its own experts: an account bound to another agency's expert would read
+    that expert's visits."""
+    rows = await info.context.providers.experts_by_ids([expert_id])
+    if not rows:
+        raise NotFound(f"no expert {expert_id}", field="expertId")
+    if rows[0].get("agency_id") != agency_id:
+        raise Forbidden("an agency creates logins only for its own experts", field="expertId")

@@ -141,6 +141,9 @@ class BoundClient:
     async def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
         return await self.endpoint.call("PATCH", path, token=self.token, json=json or {}, **kw)
 
+    async def put(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return await self.endpoint.call("PUT", path, token=self.token, json=json if json is not None else {}, **kw)
+
     async def page(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
         body = await self.get(path, params)
         if isinstance(body, list):  # tolerate a bare list

@@ -18,6 +18,18 @@ class BookingsClient(BoundClient):
                                             "expert_id": expert_id})
         return list(body["items"] if isinstance(body, dict) else body)
 
+    async def expert_hours(self, expert_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/experts/{expert_id}/hours"))
+
+    async def set_expert_hours(self, expert_id: str, hours: list[Row]) -> list[Row]:
+        return list(await self.put(f"/v1/experts/{expert_id}/hours", hours))
+
+    async def expert_time_off(self, expert_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/experts/{expert_id}/time-off"))
+
+    async def add_expert_time_off(self, expert_id: str, body: Row) -> Row:
+        return dict(await self.post(f"/v1/experts/{expert_id}/time-off", body))
+
     async def book_visit(self, body: Row, idempotency_key: str | None = None) -> Row:
         return dict(await self.post("/v1/bookings", body, idempotency_key=idempotency_key))
 

@@ -41,6 +41,21 @@ class ProvidersClient(BoundClient):
     async def experts_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
         return await self.by_ids("/v1/experts", agency_ids, key="agency_ids")
 
+    async def expert(self, expert_id: str) -> Row:
+        return dict(await self.get(f"/v1/experts/{expert_id}"))
+
+    async def experts(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/experts", params)
+
+    async def add_expert(self, agency_id: str, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post(f"/v1/agencies/{agency_id}/experts", body, idempotency_key=idempotency_key))
+
+    async def update_expert(self, expert_id: str, body: Row) -> Row:
+        return dict(await self.patch(f"/v1/experts/{expert_id}", body))
+
+    async def add_expert_certificate(self, expert_id: str, body: Row) -> Row:
+        return dict(await self.post(f"/v1/experts/{expert_id}/certificates", body))
+
     async def offering_experts(self, offering_id: str, *, on: date | None, town_code: str | None) -> list[Row]:
         body = await self.page(f"/v1/offerings/{offering_id}/experts",
                                {"on": on.isoformat() if on else None, "town_code": town_code})

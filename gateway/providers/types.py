@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ import strawberry
 
 from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
 from gateway.context import Info
+from services.kernel.auth import Role
 from services.kernel.errors import Forbidden
 
 
@@ -150,17 +151,54 @@ class Expert:
     name: str
     service_types: list[ServiceType] = strawberry.field(default_factory=list)
     town_codes: list[str] = strawberry.field(default_factory=list)
+    active: bool = strawberry.field(default=True, description="False once the agency marked the expert gone.")
+    specialties: list[str] = strawberry.field(default_factory=list)
     agency_id: strawberry.Private[str] = ""
+    phone_number: strawberry.Private[str | None] = None
+    certificate_rows: strawberry.Private[list[dict[str, Any]]] = strawberry.field(default_factory=list)
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency:
         return await load_agency(info, self.agency_id)
 
+    @strawberry.field(description="The expert's phone: shown to their own agency, the expert and admin; null to "
+                      "others.")
+    def phone(self, info: Info) -> str | None:
+        principal = info.context.principal
+        if principal is None:
+            return None
+        if (principal.role is Role.ADMIN or (principal.role is Role.AGENCY and principal.org == self.agency_id)
+                or (principal.role is Role.EXPERT and principal.expert == str(self.id))):
+            return self.phone_number
+        return None
+
+    @strawberry.field(description="The expert's certificates with their validity today (Asia/Shanghai), the one "
+                      "ending first first.")
+    def certificates(self) -> list[ExpertCertificate]:
+        today = datetime.now(SHANGHAI).date()
+        return sorted((ExpertCertificate.from_api(row, today) for row in self.certificate_rows),
+                      key=lambda c: (c.valid_until, c.valid_from))
+
+    @strawberry.field(description="Weekly hours (local time, 0 = Monday); empty: the platform's default hours. "
+                      "The expert and their agency (bookings service); FORBIDDEN for others.")
+    async def working_hours(self, info: Info) -> list[WorkingHours]:
+        info.context.require(Role.AGENCY, Role.EXPERT)
+        rows = await info.context.bookings.expert_hours(str(self.id))
+        return [WorkingHours.from_api(row) for row in rows]
+
+    @strawberry.field(description="Time off that has not ended yet, soonest first. The expert and their agency.")
+    async def time_off(self, info: Info) -> list[ExpertTimeOff]:
+        info.context.require(Role.AGENCY, Role.EXPERT)
+        rows = await info.context.bookings.expert_time_off(str(self.id))
+        return [ExpertTimeOff.from_api(row) for row in rows]
+
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Expert:
         return cls(id=strawberry.ID(row["id"]), name=row["name"],
                    service_types=_service_types(row.get("service_types")),
-                   town_codes=list(row.get("town_codes") or []), agency_id=row["agency_id"])
+                   town_codes=list(row.get("town_codes") or []), active=bool(row.get("active", True)),
+                   specialties=list(row.get("specialties") or []), agency_id=row["agency_id"],
+                   phone_number=row.get("phone"), certificate_rows=list(row.get("certificates") or []))
 
 
 @strawberry.input
@@ -194,6 +232,18 @@ class QualificationStatus(enum.Enum):
     NOT_YET_VALID = "NOT_YET_VALID"
 
 
+def validity(start: date, until: date, today: date) -> tuple[int, QualificationStatus]:
+    """Days from today to the last valid day, and where a certificate stands today."""
+    days = (until - today).days
+    if today < start:
+        return days, QualificationStatus.NOT_YET_VALID
+    if days < 0:
+        return days, QualificationStatus.EXPIRED
+    if days <= EXPIRY_WARNING_DAYS:
+        return days, QualificationStatus.EXPIRING
+    return days, QualificationStatus.VALID
+
+
 @strawberry.type(description="A qualification (certificate) of an agency: what it covers and until when.")
 class Qualification:
     id: strawberry.ID
@@ -211,15 +261,7 @@ class Qualification:
     @classmethod
     def from_api(cls, row: dict[str, Any], today: date) -> Qualification:
         start, until = to_date(row["valid_from"]), to_date(row["valid_until"])
-        days = (until - today).days
-        if today < start:
-            status = QualificationStatus.NOT_YET_VALID
-        elif days < 0:
-            status = QualificationStatus.EXPIRED
-        elif days <= EXPIRY_WARNING_DAYS:
-            status = QualificationStatus.EXPIRING
-        else:
-            status = QualificationStatus.VALID
+        days, status = validity(start, until, today)
         return cls(id=strawberry.ID(row["id"]), kind=row["kind"], number=row["number"], issuer=row["issuer"],
                    service_types=_service_types(row.get("service_types")), valid_from=start, valid_until=until,
                    days_to_expiry=days, status=status, expiring_soon=status is QualificationStatus.EXPIRING,
@@ -252,3 +294,99 @@ class QualificationInput:
 
 QualificationResult = Annotated[Qualification | OperationError, strawberry.union("QualificationResult")]
 AgencyResult = Annotated[Agency | OperationError, strawberry.union("AgencyResult")]
+
+
+@strawberry.type(description="An expert's personal certificate (e.g. 注册安全工程师): the service types it covers and "
+                 "until when; a visit may be given to the expert only on a day it is valid.")
+class ExpertCertificate:
+    id: strawberry.ID
+    name: str
+    number: str
+    service_types: list[ServiceType]
+    valid_from: date
+    valid_until: date
+    days_to_expiry: int = strawberry.field(description="Days from today to the last valid day; negative once lapsed.")
+    status: QualificationStatus
+    expiring_soon: bool = strawberry.field(description="Valid today and lapses within 30 days.")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any], today: date) -> ExpertCertificate:
+        start, until = to_date(row["valid_from"]), to_date(row["valid_until"])
+        days, status = validity(start, until, today)
+        return cls(id=strawberry.ID(row["id"]), name=row["name"], number=row["number"],
+                   service_types=_service_types(row.get("scope")), valid_from=start, valid_until=until,
+                   days_to_expiry=days, status=status, expiring_soon=status is QualificationStatus.EXPIRING)
+
+
+@strawberry.type(description="One span of an expert's week, local time (Asia/Shanghai).")
+class WorkingHours:
+    weekday: int = strawberry.field(description="0 = Monday ... 6 = Sunday")
+    starts: time
+    ends: time
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> WorkingHours:
+        return cls(weekday=int(row["weekday"]), starts=time.fromisoformat(str(row["starts"])),
+                   ends=time.fromisoformat(str(row["ends"])))
+
+
+@strawberry.type(description="A day off or a blocked period of an expert: no visit is offered in it.")
+class ExpertTimeOff:
+    id: strawberry.ID
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None = None
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> ExpertTimeOff:
+        return cls(id=strawberry.ID(row["id"]), starts_at=to_datetime(row["starts_at"]),
+                   ends_at=to_datetime(row["ends_at"]), reason=row.get("reason"))
+
+
+@strawberry.input
+class CertificateInput:
+    name: str = strawberry.field(description="e.g. 注册安全工程师")
+    number: str
+    service_types: list[ServiceType]
+    valid_from: date
+    valid_until: date
+
+
+@strawberry.input
+class ExpertInput:
+    name: str
+    phone: str | None = None
+    specialties: list[str] | None = None
+    town_codes: list[str] | None = strawberry.field(default=None,
+                                                    description="Towns the expert serves; empty: every town of "
+                                                    "the agency.")
+    certificates: list[CertificateInput] | None = None
+
+
+@strawberry.input(description="Only what is given changes; `active: false` marks the expert gone (no longer "
+                  "offered for visits).")
+class ExpertUpdateInput:
+    name: str | None = None
+    phone: str | None = None
+    specialties: list[str] | None = None
+    town_codes: list[str] | None = None
+    active: bool | None = None
+
+
+@strawberry.input
+class WorkingHoursInput:
+    weekday: int = strawberry.field(description="0 = Monday ... 6 = Sunday")
+    starts: time
+    ends: time
+
+
+@strawberry.input
+class TimeOffInput:
+    starts_at: datetime = strawberry.field(description="Without an offset: Asia/Shanghai.")
+    ends_at: datetime
+    reason: str | None = None
+
+
+ExpertResult = Annotated[Expert | OperationError, strawberry.union("ExpertResult")]
+ExpertCertificateResult = Annotated[ExpertCertificate | OperationError, strawberry.union("ExpertCertificateResult")]
+ExpertTimeOffResult = Annotated[ExpertTimeOff | OperationError, strawberry.union("ExpertTimeOffResult")]

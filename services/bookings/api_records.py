@@ -4,7 +4,8 @@ and prevention metrics (``/v1/...``)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
@@ -206,21 +207,57 @@ def _manages(principal: Principal, expert_id: str, agency_id: str | None) -> Non
     raise Forbidden("an expert's hours are kept by the expert or their agency")
 
 
-@router.put("/experts/{expert_id}/hours", dependencies=[allow(Role.EXPERT, Role.AGENCY)], tags=["availability"])
-async def set_hours(ctx: Ctx, session: Session, principal: CurrentPrincipal, expert_id: str,
-                    body: list[HoursIn]) -> list[dict[str, Any]]:
-    """Replace the expert's weekly hours (local time); an empty list restores the default hours."""
+async def _check_manages(ctx: Ctx, principal: Principal, expert_id: str) -> None:
     if principal.role is Role.AGENCY:
         expert = await ctx.providers(principal).expert(expert_id)
         _manages(principal, expert_id, expert.agency_id)
     else:
         _manages(principal, expert_id, None)
+
+
+def _hours_out(rows: list[WorkingHours]) -> list[dict[str, Any]]:
+    return [{"weekday": h.weekday, "starts": h.starts, "ends": h.ends} for h in rows]
+
+
+@router.get("/experts/{expert_id}/hours", dependencies=[allow(Role.EXPERT, Role.AGENCY)], tags=["availability"])
+async def get_hours(ctx: Ctx, session: Session, principal: CurrentPrincipal, expert_id: str) -> list[dict[str, Any]]:
+    """The expert's weekly hours (local time), by weekday; an empty list: the default hours."""
+    await _check_manages(ctx, principal, expert_id)
+    rows = await repository.working_hours(session, expert_id)
+    return _hours_out(sorted(rows, key=lambda h: (h.weekday, h.starts)))
+
+
+@router.put("/experts/{expert_id}/hours", dependencies=[allow(Role.EXPERT, Role.AGENCY)], tags=["availability"])
+async def set_hours(ctx: Ctx, session: Session, principal: CurrentPrincipal, expert_id: str,
+                    body: list[HoursIn]) -> list[dict[str, Any]]:
+    """Replace the expert's weekly hours (local time); an empty list restores the default hours."""
+    await _check_manages(ctx, principal, expert_id)
+    spans = sorted(body, key=lambda h: (h.weekday, h.starts))
+    for index, (before, after) in enumerate(pairwise(spans)):
+        if before.weekday == after.weekday and after.starts < before.ends:
+            raise ValidationProblem("two spans of the same weekday overlap", field=f"body.{index + 1}.starts")
     await session.execute(delete(WorkingHours).where(WorkingHours.expert_id == expert_id))
-    for h in body:
+    for h in spans:
         session.add(WorkingHours(id=new_id("wkh"), expert_id=expert_id, weekday=h.weekday, starts=h.starts,
                                  ends=h.ends))
     await session.flush()
-    return [h.model_dump() for h in body]
+    return [h.model_dump() for h in spans]
+
+
+def _time_off_out(row: TimeOff) -> dict[str, Any]:
+    return {"id": row.id, "expert_id": row.expert_id, "starts_at": row.starts_at, "ends_at": row.ends_at,
+            "reason": row.reason}
+
+
+@router.get("/experts/{expert_id}/time-off", dependencies=[allow(Role.EXPERT, Role.AGENCY)], tags=["availability"])
+async def list_time_off(ctx: Ctx, session: Session, principal: CurrentPrincipal, expert_id: str,
+                        from_: Annotated[datetime | None, Query(alias="from")] = None,
+                        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    """The expert's time off that ends after ``from`` (default now), soonest first."""
+    await _check_manages(ctx, principal, expert_id)
+    since = from_ or ctx.now()
+    rows = await repository.time_off(session, expert_id, since, since + timedelta(days=20 * 365))
+    return [_time_off_out(r) for r in sorted(rows, key=lambda r: r.starts_at)[:limit]]
 
 
 @router.post("/experts/{expert_id}/time-off", status_code=201, dependencies=[allow(Role.EXPERT, Role.AGENCY)],
@@ -230,17 +267,12 @@ async def add_time_off(ctx: Ctx, session: Session, principal: CurrentPrincipal, 
     """A day off or a blocked period; visits already booked in it stay (the agency reschedules them)."""
     if body.ends_at <= body.starts_at:
         raise ValidationProblem("ends_at must be after starts_at", field="ends_at")
-    if principal.role is Role.AGENCY:
-        expert = await ctx.providers(principal).expert(expert_id)
-        _manages(principal, expert_id, expert.agency_id)
-    else:
-        _manages(principal, expert_id, None)
+    await _check_manages(ctx, principal, expert_id)
     row = TimeOff(id=new_id("off"), expert_id=expert_id, starts_at=body.starts_at, ends_at=body.ends_at,
                   reason=body.reason)
     session.add(row)
     await session.flush()
-    return {"id": row.id, "expert_id": expert_id, "starts_at": row.starts_at, "ends_at": row.ends_at,
-            "reason": row.reason}
+    return _time_off_out(row)
 
 
 # ---------------------------------------------------------------- photos

@@ -143,11 +143,11 @@ async def get_expert(session: AsyncSession, expert_id: str) -> Expert | None:
 
 
 def expert_list(*, ids: Sequence[str] | None, agency_id: str | None,
-                agency_ids: Sequence[str] | None = None) -> Select[Any]:
+                agency_ids: Sequence[str] | None = None, include_inactive: bool = False) -> Select[Any]:
     stmt = select(Expert)
     if ids is not None:  # a batch read also finds experts who left (they appear on past visits)
         stmt = stmt.where(Expert.id.in_(list(ids)))
-    else:
+    elif not include_inactive:
         stmt = stmt.where(Expert.active.is_(True))
     if agency_ids is not None:
         stmt = stmt.where(Expert.agency_id.in_(list(agency_ids)))

@@ -178,6 +178,7 @@ class ExpertOut(BaseModel):
     id: str
     agency_id: str
     name: str
+    phone: str | None = None
     active: bool
     service_types: list[str] = Field(description="service types a certificate covers on the day asked (today)")
     specialties: list[str]

@@ -235,7 +235,8 @@ async def expert_views(session: AsyncSession, experts: Sequence[Expert], *, on: 
     for c in await repo.certificates_of(session, [e.id for e in experts]):
         by_expert[c.expert_id].append(c)
     return [
-        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name, active=e.active, specialties=list(e.specialties),
+        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name, phone=e.phone, active=e.active,
+                  specialties=list(e.specialties),
                   town_codes=list(e.town_codes),
                   service_types=sorted({t for c in by_expert[e.id] if _valid(c, on) for t in c.scope}),
                   certificates=[CertificateOut(id=c.id, name=c.name, number=c.number, scope=list(c.scope),

@@ -134,3 +134,34 @@ async def test_a_slot_range_beyond_a_month_is_refused(kit):
     unknown = await kit.client.get("/v1/slots", headers=kit.admin(), params={
         "offering_id": "off_missing", "from": day.isoformat(), "to": day.isoformat()})
     assert unknown.status_code == 404
+
+
+async def test_the_agency_reads_back_the_hours_and_upcoming_time_off_another_agency_may_not(kit):
+    agency = await kit.agency_with_expert()
+    path = f"/v1/experts/{agency.expert_id}"
+    assert (await kit.client.get(f"{path}/hours", headers=kit.agency(agency.id))).json() == []  # default hours
+    await kit.client.put(f"{path}/hours", headers=kit.agency(agency.id),
+                         json=[{"weekday": 2, "starts": "13:00", "ends": "17:00"},
+                               {"weekday": 0, "starts": "08:30", "ends": "12:00"}])
+    hours = (await kit.client.get(f"{path}/hours", headers=kit.expert(agency))).json()
+    assert hours == [{"weekday": 0, "starts": "08:30:00", "ends": "12:00:00"},
+                     {"weekday": 2, "starts": "13:00:00", "ends": "17:00:00"}]
+    day = working_day(3)
+    await kit.post(f"{path}/time-off", kit.agency(agency.id), {
+        "starts_at": at(day, 0).isoformat(), "ends_at": at(day + timedelta(days=1), 0).isoformat(), "reason": "年假"})
+    off = (await kit.client.get(f"{path}/time-off", headers=kit.agency(agency.id))).json()
+    assert [(o["reason"], datetime.fromisoformat(o["starts_at"])) for o in off] == [("年假", at(day, 0))]
+    assert (await kit.client.get(f"{path}/hours", headers=kit.agency("agy_other"))).status_code == 403
+    assert (await kit.client.get(f"{path}/time-off", headers=kit.agency("agy_other"))).status_code == 403
+
+
+async def test_overlapping_spans_of_one_weekday_are_refused_and_the_hours_kept(kit):
+    agency = await kit.agency_with_expert()
+    path = f"/v1/experts/{agency.expert_id}/hours"
+    await kit.client.put(path, headers=kit.agency(agency.id), json=[{"weekday": 1, "starts": "13:00", "ends": "17:00"}])
+    refused = await kit.client.put(path, headers=kit.agency(agency.id),
+                                   json=[{"weekday": 3, "starts": "09:00", "ends": "12:00"},
+                                         {"weekday": 3, "starts": "11:00", "ends": "15:00"}])
+    assert refused.status_code == 422 and refused.json()["code"] == "VALIDATION"
+    assert (await kit.client.get(path, headers=kit.agency(agency.id))).json() == [
+        {"weekday": 1, "starts": "13:00:00", "ends": "17:00:00"}]

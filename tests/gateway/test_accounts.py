@@ -84,13 +84,17 @@ CREATE = """mutation($i: AccountInput!) { createAccount(input: $i) { __typename
   ... on User { email role orgId expertId } ... on OperationError { code field } } }"""
 
 
-async def test_an_agency_creates_expert_accounts_of_its_own_agency_only(gateway):
+async def test_an_agency_creates_no_expert_account_while_providers_cannot_say_whose_expert_it_is(gateway):
+    # that the expert is the agency's own is checked with providers (tests/gateway/test_platform_experts.py)
     await gateway.account("agency@x.cn", Role.AGENCY, org="agc_1")
     token = await gateway.login("agency@x.cn")
     made = await gateway.gql(CREATE, {"i": {"email": "e1@x.cn", "password": "expert-password-1", "role": "EXPERT",
                                             "orgId": "agc_OTHER", "expertId": "exp_9"}}, token=token)
-    assert made["data"]["createAccount"] == {"__typename": "User", "email": "e1@x.cn", "role": "EXPERT",
-                                             "orgId": "agc_1", "expertId": "exp_9"}
+    assert made["data"]["createAccount"] == {"__typename": "OperationError", "code": "SERVICE_UNAVAILABLE",
+                                             "field": None}
+    expert_login = await gateway.gql("mutation { login(email: \"e1@x.cn\", password: \"expert-password-1\") "
+                                     "{ __typename } }")
+    assert expert_login["data"]["login"]["__typename"] == "OperationError"
     bureau = await gateway.gql(CREATE, {"i": {"email": "b@x.cn", "password": "bureau-password-1",
                                               "role": "BUREAU", "regionCode": "330282"}}, token=token)
     assert bureau["data"]["createAccount"]["code"] == "FORBIDDEN"

@@ -161,3 +161,21 @@ async def test_an_expert_who_left_is_no_longer_offered_but_still_readable(kit):
     other = await kit.approved_agency()
     assert (await kit.client.patch(f"/v1/experts/{expert['id']}", json={"active": True},
                                    headers=kit.agency(other["id"]))).status_code == 403
+
+
+async def test_the_agency_alone_lists_its_experts_who_left_with_their_phone(kit):
+    agency = await kit.approved_agency()
+    staying = await _expert(kit, agency["id"], "在职", ["HAZARD_INSPECTION"])
+    leaving = await _expert(kit, agency["id"], "离开", ["HAZARD_INSPECTION"])
+    await kit.client.patch(f"/v1/experts/{leaving['id']}", json={"active": False, "phone": "13800000009"},
+                           headers=kit.agency(agency["id"]))
+    params = {"agency_id": agency["id"], "include_inactive": True}
+    own = (await kit.client.get("/v1/experts", params=params, headers=kit.agency(agency["id"]))).json()
+    assert {e["id"]: e["active"] for e in own["items"]} == {staying["id"]: True, leaving["id"]: False}
+    assert next(e for e in own["items"] if e["id"] == leaving["id"])["phone"] == "13800000009"
+    other = await kit.approved_agency()
+    theirs = (await kit.client.get("/v1/experts", params=params, headers=kit.agency(other["id"]))).json()
+    assert [e["id"] for e in theirs["items"]] == [staying["id"]]
+    default = (await kit.client.get("/v1/experts", params={"agency_id": agency["id"]},
+                                    headers=kit.agency(agency["id"]))).json()
+    assert [e["id"] for e in default["items"]] == [staying["id"]]

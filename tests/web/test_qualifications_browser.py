@@ -124,15 +124,15 @@ def book_far_ahead(platform_url: str) -> tuple[str, str]:
     with httpx.Client(base_url=platform_url, timeout=30) as client:
         agency_token = token_of(client, "agency@demo.anze.cn")
         agency_id = gql(client, agency_token, "{ me { orgId } }")["me"]["orgId"]
-        certified = {"name": "注册安全工程师(测试)", "number": "WEB-ZA-0001", "scope": ["HAZARD_INSPECTION"],
-                     "valid_from": (today() + timedelta(days=90)).isoformat(),
-                     "valid_until": (today() + timedelta(days=3 * 365)).isoformat()}
-        created = client.post(f"/api/providers/v1/agencies/{agency_id}/experts",
-                              json={"name": EXPERT_NAME, "specialties": ["HAZARD_INSPECTION"],
-                                    "certificates": [certified]},
-                              headers={"Authorization": f"Bearer {agency_token}"})
-        assert created.status_code == 201, created.text
-        expert_id = created.json()["id"]
+        certified = {"name": "注册安全工程师(测试)", "number": "WEB-ZA-0001", "serviceTypes": ["HAZARD_INSPECTION"],
+                     "validFrom": (today() + timedelta(days=90)).isoformat(),
+                     "validUntil": (today() + timedelta(days=3 * 365)).isoformat()}
+        created = gql(client, agency_token, """mutation($a: ID!, $in: ExpertInput!) { addExpert(agencyId: $a,
+            input: $in) { __typename ... on Expert { id } ... on OperationError { code message } } }""",
+                      {"a": agency_id, "in": {"name": EXPERT_NAME, "specialties": ["HAZARD_INSPECTION"],
+                                              "certificates": [certified]}})["addExpert"]
+        assert created["__typename"] == "Expert", created
+        expert_id = created["id"]
         account = gql(client, agency_token, """mutation($in: AccountInput!) { createAccount(input: $in) {
             __typename ... on OperationError { code message } } }""", {"in": {
             "email": EXPERT_EMAIL, "password": EXPERT_PASSWORD, "role": "EXPERT", "orgId": agency_id,

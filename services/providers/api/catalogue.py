@@ -130,14 +130,19 @@ async def offering_experts(
             summary="Experts (batch read with ids, or an agency's)")
 async def list_experts(
     session: Session,
+    principal: MaybePrincipal,
     ids: IdsQuery = None,
     agency_id: str | None = None,
     agency_ids: IdsQuery = None,
+    include_inactive: Annotated[bool, Query(description="also the experts who left: the agency's own list "
+                                                        "(ignored for other callers)")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[ExpertOut]:
+    own = principal is not None and agency_id is not None and (
+        principal.role in (Role.ADMIN, Role.BUREAU) or (principal.role is Role.AGENCY and principal.org == agency_id))
     stmt = repo.expert_list(ids=parse_ids(ids), agency_id=agency_id,
-                            agency_ids=parse_ids(agency_ids, "agency_ids"))
+                            agency_ids=parse_ids(agency_ids, "agency_ids"), include_inactive=include_inactive and own)
     rows, next_cursor, total = await repo.page_experts(session, stmt, PageParams(limit=limit, cursor=cursor))
     return Page(items=await service.expert_views(session, rows), next_cursor=next_cursor, total=total)
 
