@@ -172,20 +172,29 @@ class Download:
     disposition: str
 
 
-async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token: str | None) -> Download:
-    """A report file or document from the gateway (``/reports/...``), fetched with the user's token; a service's
-    refusal other than 401/403 is ``DownloadRefused`` with its status and code."""
+async def file_request(gateway: Gateway, method: str, path: str, *, token: str | None, forbidden: bool = True,
+                       **kwargs: Any) -> httpx.Response:
+    """A call to one of the gateway's file routes (downloads, uploads, photos) with the user's token: the
+    transport failing, a refused token, a refusal (when ``forbidden``) and a server error become the web's
+    exceptions; any other answer is the caller's to read."""
     try:
-        response = await gateway.client.request("GET", path, token=token,
-                                                params={k: v for k, v in params.items() if v not in (None, "")})
+        response = await gateway.client.request(method, path, token=token, **kwargs)
     except ProblemError as exc:
         raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
     if response.status_code == 401:
         raise NotAuthenticated()
-    if response.status_code == 403:
+    if forbidden and response.status_code == 403:
         raise AccessDenied()
     if response.status_code >= 500:
-        raise GatewayUnavailable(f"the report answered {response.status_code}", ("gateway",))
+        raise GatewayUnavailable(f"{path} answered {response.status_code}", ("gateway",))
+    return response
+
+
+async def download(gateway: Gateway, path: str, params: dict[str, Any], *, token: str | None) -> Download:
+    """A report file or document from the gateway (``/reports/...``), fetched with the user's token; a service's
+    refusal other than 401/403 is ``DownloadRefused`` with its status and code."""
+    response = await file_request(gateway, "GET", path, token=token,
+                                  params={k: v for k, v in params.items() if v not in (None, "")})
     if response.status_code >= 400:
         try:
             problem = response.json()
@@ -202,17 +211,7 @@ async def upload(gateway: Gateway, path: str, *, filename: str, content: bytes, 
                  token: str | None) -> OperationError | None:
     """Send one file (multipart field ``file``) to a gateway upload route with the user's token: None when
     stored, or the service's refusal (``UNSUPPORTED_MEDIA_TYPE``, ``TOO_LARGE``...) as an ``OperationError``."""
-    try:
-        response = await gateway.client.request("POST", path, token=token,
-                                                files={"file": (filename, content, content_type)})
-    except ProblemError as exc:
-        raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
-    if response.status_code == 401:
-        raise NotAuthenticated()
-    if response.status_code == 403:
-        raise AccessDenied()
-    if response.status_code >= 500:
-        raise GatewayUnavailable(f"the upload answered {response.status_code}", ("gateway",))
+    response = await file_request(gateway, "POST", path, token=token, files={"file": (filename, content, content_type)})
     if response.status_code >= 400:
         try:
             body = response.json()

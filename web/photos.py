@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import Request
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from services.kernel.errors import ProblemError
-from web.gateway import AccessDenied, GatewayError, GatewayUnavailable, NotAuthenticated
-from web.pages import Form, gateway_of, optional_user
+from web.gateway import GatewayError, file_request
+from web.pages import Form, gateway_of, not_found, optional_user, query, render
 
 log = logging.getLogger("anze.web.photos")
 
@@ -40,16 +40,9 @@ async def upload(request: Request, file: UploadFile) -> str:
     """Send one file to the gateway as the logged-in user; its id, or ``PhotoRefused``."""
     user = optional_user(request)
     data = await file.read()
-    try:
-        response = await gateway_of(request).client.request(
-            "POST", UPLOAD_PATH, token=user.token if user else None,
-            files={"file": (file.filename or "photo", data, file.content_type or "application/octet-stream")})
-    except ProblemError as exc:
-        raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
-    if response.status_code == 401:
-        raise NotAuthenticated()
-    if response.status_code >= 500:
-        raise GatewayUnavailable(f"the photo upload answered {response.status_code}", ("gateway",))
+    response = await file_request(
+        gateway_of(request), "POST", UPLOAD_PATH, token=user.token if user else None, forbidden=False,
+        files={"file": (file.filename or "photo", data, file.content_type or "application/octet-stream")})
     if response.status_code >= 400:
         code = _code(response)
         log.info("a photo upload was refused: %s", code)
@@ -99,20 +92,28 @@ async def fetch(request: Request, photo_id: str) -> Photo | None:
     if not PHOTO_ID.match(photo_id):
         return None
     user = optional_user(request)
-    try:
-        response = await gateway_of(request).client.request("GET", f"{UPLOAD_PATH}/{photo_id}",
-                                                            token=user.token if user else None)
-    except ProblemError as exc:
-        raise GatewayUnavailable(exc.detail, ("gateway",)) from exc
-    if response.status_code == 401:
-        raise NotAuthenticated()
-    if response.status_code == 403:
-        raise AccessDenied()
+    response = await file_request(gateway_of(request), "GET", f"{UPLOAD_PATH}/{photo_id}",
+                                  token=user.token if user else None)
     if response.status_code in (404, 422):
         return None
-    if response.status_code >= 500:
-        raise GatewayUnavailable(f"the photo answered {response.status_code}", ("gateway",))
     media_type = response.headers.get("content-type", "").split(";")[0].strip()
     if response.status_code != 200 or media_type not in IMAGE_TYPES:
         raise GatewayError(f"the photo {photo_id} answered {response.status_code} {media_type}")
     return Photo(body=response.content, media_type=media_type)
+
+
+HAZARD = """
+query Hazard($id: ID!) {
+  hazard(id: $id) { id grade description status deadline location closedAt photoIds
+    history { kind description photoIds createdAt }
+    booking { id number start enterprise { name } agency { name } } }
+}"""
+
+
+async def hazard_page(request: Request, hazard_id: str, *, back: str) -> Response:
+    """One hazard with the expert's photos and the firm's rectifications, for the agency and the insurer (the
+    bookings service decides who sees it: another's hazard is not found)."""
+    hazard = (await query(request, HAZARD, {"id": hazard_id})).data.get("hazard")
+    if hazard is None:
+        return not_found(request)
+    return render(request, "hazard_view.html", {"hazard": hazard, "back": back})

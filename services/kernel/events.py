@@ -182,13 +182,25 @@ class MemoryBus(Bus):
 
 
 class _TaskSubscription(Subscription):
-    def __init__(self, task: asyncio.Task[None], on_stop: Callable[[], Any]) -> None:
-        self.task, self.on_stop = task, on_stop
+    def __init__(self, task: asyncio.Task[None], on_stop: Callable[[], Any],
+                 stopping: asyncio.Event | None = None) -> None:
+        self.task, self.on_stop, self.stopping = task, on_stop, stopping
 
     async def stop(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self.task
+        """Ends the consuming task, never waiting on it for ever: a client library that swallows one
+        cancellation (seen with a NATS fetch during a leader change) is asked again, and the loop also
+        checks ``stopping``."""
+        if self.stopping is not None:
+            self.stopping.set()
+        for _ in range(5):
+            self.task.cancel()
+            done, _ = await asyncio.wait({self.task}, timeout=2)
+            if done:
+                if not self.task.cancelled():
+                    self.task.exception()  # retrieved, so never reported as lost
+                break
+        else:
+            log.warning("the consumer task %s did not stop", self.task.get_name())
         self.on_stop()
 
 
@@ -232,7 +244,11 @@ class NatsBus(Bus):
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+            try:  # drain what is in flight, within bounds (a cluster that lost a server may not answer)
+                await asyncio.wait_for(self.nc.drain(), timeout=10)
+            except Exception:
+                log.warning("draining the NATS connection failed; closing it")
+                await self.nc.close()
 
     @property
     def healthy(self) -> bool:
@@ -254,13 +270,14 @@ class NatsBus(Bus):
         # Creating a durable that exists with the same config is a no-op.
         await self.js.add_consumer(self.stream, config=config)
         sub = await self.js.pull_subscribe_bind(durable=durable, stream=self.stream)
-        task = asyncio.create_task(self._run(sub, names, handler), name=f"nats:{durable}")
-        return _TaskSubscription(task, lambda: None)
+        stopping = asyncio.Event()
+        task = asyncio.create_task(self._run(sub, names, handler, stopping), name=f"nats:{durable}")
+        return _TaskSubscription(task, lambda: None, stopping)
 
-    async def _run(self, sub: Any, names: list[str], handler: Handler) -> None:
+    async def _run(self, sub: Any, names: list[str], handler: Handler, stopping: asyncio.Event) -> None:
         import nats.errors
 
-        while True:
+        while not stopping.is_set():
             try:
                 msgs = await sub.fetch(batch=50, timeout=1)
             except nats.errors.TimeoutError:

@@ -91,19 +91,10 @@ async def intent_of(shop, payment_id: str) -> str:
 
 
 async def test_a_card_payment_confirmed_at_stripe_activates_the_policy_once(shop):
-    _, policy, me = await pending_policy(shop)
-    r = await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me, json={"method": "CARD"})
-    assert r.status_code == 201, r.text
-    payment = r.json()
-    assert payment["client_secret"] and payment["status"] == "PENDING"
-    intent_id = await intent_of(shop, payment["id"])
+    policy, payment, me, intent_id, confirmed = await card_paid_at_stripe(shop)
+    assert payment["client_secret"] and payment["status"] == "PENDING" and payment["method"] == "CARD"
     intent = await shop.stripe.v1.payment_intents.retrieve_async(intent_id)
     assert intent.amount == policy["premium_fen"] and intent.currency == "cny"
-    # what the browser does with the client secret: a card, then confirm
-    card = await shop.stripe.v1.payment_methods.create_async(params={"type": "card", "card": {
-        "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
-    await shop.stripe.v1.payment_intents.update_async(intent_id, params={"payment_method": card.id})
-    confirmed = await shop.stripe.v1.payment_intents.confirm_async(intent_id)
     assert confirmed.status == "succeeded"
 
     succeeded = event("payment_intent.succeeded", confirmed.to_dict())
@@ -223,14 +214,7 @@ async def test_localstripes_own_signed_webhook_activates_the_policy(shop, locals
                                       "events[]": "payment_intent.succeeded"},
                                 headers={"Authorization": "Bearer sk_test_policy"})
             assert r.status_code == 200, r.text
-        _, policy, me = await pending_policy(shop)
-        payment = (await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
-                                          json={"method": "CARD"})).json()
-        intent_id = await intent_of(shop, payment["id"])
-        card = await shop.stripe.v1.payment_methods.create_async(params={"type": "card", "card": {
-            "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
-        await shop.stripe.v1.payment_intents.update_async(intent_id, params={"payment_method": card.id})
-        await shop.stripe.v1.payment_intents.confirm_async(intent_id)
+        policy, _, me, _, _ = await card_paid_at_stripe(shop)
         for _ in range(300):  # localstripe sends about a second later
             if await policy_status(shop, policy, me) == "ACTIVE":
                 break
@@ -242,8 +226,9 @@ async def test_localstripes_own_signed_webhook_activates_the_policy(shop, locals
         await serving
 
 
-async def card_paid_policy(shop) -> tuple[dict, dict, dict, str]:
-    """A policy paid by card at Stripe and activated by the signed success event."""
+async def card_paid_at_stripe(shop) -> tuple[dict, dict, dict, str, Any]:
+    """A pending policy paid by card at Stripe (what the browser does with the client secret); the
+    confirmed PaymentIntent is returned, the webhook not yet delivered."""
     _, policy, me = await pending_policy(shop)
     payment = (await shop.client.post(f"/v1/policies/{policy['id']}/payments", headers=me,
                                       json={"method": "CARD"})).json()
@@ -252,6 +237,12 @@ async def card_paid_policy(shop) -> tuple[dict, dict, dict, str]:
         "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
     await shop.stripe.v1.payment_intents.update_async(intent_id, params={"payment_method": card.id})
     confirmed = await shop.stripe.v1.payment_intents.confirm_async(intent_id)
+    return policy, payment, me, intent_id, confirmed
+
+
+async def card_paid_policy(shop) -> tuple[dict, dict, dict, str]:
+    """A policy paid by card at Stripe and activated by the signed success event."""
+    policy, payment, me, intent_id, confirmed = await card_paid_at_stripe(shop)
     assert (await deliver(shop, event("payment_intent.succeeded", confirmed.to_dict()))).status_code == 202
     return policy, payment, me, intent_id
 

@@ -181,9 +181,11 @@ async def my_policies(request: Request, user: SessionUser = Firm, after: str = "
     return render(request, "enterprise/policies.html", {"policies": data.get("policies")})
 
 
-async def own_policy(request: Request, user: SessionUser, policy_id: str) -> dict[str, Any] | None:
-    """The policy, when it is this firm's (the gateway refuses others; checked here again)."""
-    policy = (await query(request, POLICY, {"id": policy_id})).data.get("policy")
+async def own_policy(request: Request, user: SessionUser, policy_id: str, document: str = POLICY
+                     ) -> dict[str, Any] | None:
+    """The policy, when it is this firm's; PermissionError for another firm's (the gateway refuses others;
+    checked here again)."""
+    policy = (await query(request, document, {"id": policy_id})).data.get("policy")
     if policy is None:
         return None
     if user.role == "ENTERPRISE" and policy["enterprise"]["id"] != user.org_id:

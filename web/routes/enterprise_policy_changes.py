@@ -4,13 +4,13 @@ headcount endorsement (人数批改), whose premium difference is a bank transfe
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web.i18n import SHANGHAI
 from web.pages import CsrfChecked, Form, forbidden, mutate, not_found, query, read_form, redirect, render, require
+from web.routes.enterprise import own_policy as firm_policy
 from web.session import SessionUser
 
 router = APIRouter(prefix="/firm/policies", dependencies=[CsrfChecked])
@@ -59,24 +59,13 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
-async def own_policy(request: Request, user: SessionUser, policy_id: str, document: str = POLICY
-                     ) -> dict[str, Any] | None:
-    """The policy when it is this firm's; PermissionError for another firm's (the gateway refuses it too)."""
-    policy = (await query(request, document, {"id": policy_id})).data.get("policy")
-    if policy is None:
-        return None
-    if user.role == "ENTERPRISE" and policy["enterprise"]["id"] != user.org_id:
-        raise PermissionError(policy_id)
-    return policy
-
-
 # ---------------------------------------------------------------- cancellation
 
 
 async def _cancel_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
                        ) -> Response:
     try:
-        policy = await own_policy(request, user, policy_id)
+        policy = await firm_policy(request, user, policy_id, POLICY)
     except PermissionError:
         return forbidden(request)
     if policy is None:
@@ -95,7 +84,7 @@ async def cancel_form(request: Request, policy_id: str, user: SessionUser = Firm
 async def cancel(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
     try:
-        if await own_policy(request, user, policy_id) is None:
+        if await firm_policy(request, user, policy_id, POLICY) is None:
             return not_found(request)
     except PermissionError:
         return forbidden(request)
@@ -132,7 +121,7 @@ async def cancel(request: Request, policy_id: str, user: SessionUser = Firm) -> 
 async def _endorse_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
                         ) -> Response:
     try:
-        policy = await own_policy(request, user, policy_id)
+        policy = await firm_policy(request, user, policy_id, POLICY)
     except PermissionError:
         return forbidden(request)
     if policy is None:
@@ -161,7 +150,7 @@ async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) ->
     if not form.ok:
         return await _endorse_page(request, user, policy_id, form, 400)
     try:
-        before = await own_policy(request, user, policy_id)
+        before = await firm_policy(request, user, policy_id, POLICY)
     except PermissionError:
         return forbidden(request)
     if before is None:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web import photos
 from web.gateway import GatewayError
 from web.pages import CsrfChecked, Form, mutate, not_found, query, read_form, redirect, render, require
 from web.session import SessionUser
@@ -188,18 +189,6 @@ async def hazards(request: Request, user: SessionUser = Insurer, grade: str = "M
                                                     "status": status})
 
 
-HAZARD = """
-query Hazard($id: ID!) {
-  hazard(id: $id) { id grade description status deadline location closedAt photoIds
-    history { kind description photoIds createdAt }
-    booking { id number start enterprise { name } agency { name } } }
-}"""
-
-
 @router.get("/hazards/{hazard_id}")
 async def hazard_page(request: Request, hazard_id: str, user: SessionUser = Insurer) -> Response:
-    """One hazard with the expert's photos and the firm's rectifications (the service decides who sees it)."""
-    hazard = (await query(request, HAZARD, {"id": hazard_id})).data.get("hazard")
-    if hazard is None:
-        return not_found(request)
-    return render(request, "hazard_view.html", {"hazard": hazard, "back": "/insurer/hazards"})
+    return await photos.hazard_page(request, hazard_id, back="/insurer/hazards")
