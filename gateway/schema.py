@@ -32,6 +32,7 @@ from gateway.providers.complaints import ComplaintsMutation, ComplaintsQuery
 from gateway.providers.experts import ExpertsMutation, ExpertsQuery
 from gateway.providers.mutations import ProvidersMutation
 from gateway.providers.queries import ProvidersQuery
+from gateway.providers.reviews import ReviewsMutation, ReviewsQuery
 from gateway.settings import GatewaySettings
 from services.kernel.errors import ProblemError
 
@@ -40,13 +41,15 @@ log = logging.getLogger("anze.gateway")
 
 @strawberry.type
 class Query(AccountQuery, EnterpriseQuery, PolicyQuery, ProvidersQuery, BookingsQuery, MetricsQuery,
-            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery, ComplaintsQuery, ExpertsQuery):
+            ActionListQuery, ExposureQuery, PanelQuery, PreventionQuery, ComplaintsQuery, ExpertsQuery,
+            ReviewsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(AccountMutation, EnterpriseMutation, PolicyMutation, ProvidersMutation, BookingsMutation,
-               ExposureMutation, PanelMutation, PreventionMutation, ComplaintsMutation, ExpertsMutation):
+               ExposureMutation, PanelMutation, PreventionMutation, ComplaintsMutation, ExpertsMutation,
+               ReviewsMutation):
     pass
 
 

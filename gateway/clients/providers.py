@@ -1,4 +1,4 @@
-"""Client of the providers service: agencies, offerings, experts, panels, complaints."""
+"""Client of the providers service: agencies, offerings, experts, panels, complaints, reviews."""
 
 from __future__ import annotations
 
@@ -101,3 +101,12 @@ class ProvidersClient(BoundClient):
 
     async def answer_complaint(self, complaint_id: str, body: Row) -> Row:
         return dict(await self.post(f"/v1/complaints/{complaint_id}/answer", body))
+
+    async def reviews(self, params: dict[str, Any]) -> Row:
+        return await self.page("/v1/reviews", params)
+
+    async def review_visit(self, body: Row, idempotency_key: str | None = None) -> Row:
+        return dict(await self.post("/v1/reviews", body, idempotency_key=idempotency_key))
+
+    async def reply_to_review(self, review_id: str, text: str) -> Row:
+        return dict(await self.post(f"/v1/reviews/{review_id}/reply", {"text": text}))

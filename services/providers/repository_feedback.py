@@ -33,8 +33,10 @@ async def review_of_booking(session: AsyncSession, booking_id: str) -> Review | 
     return await session.scalar(select(Review).where(Review.booking_id == booking_id))
 
 
-def review_list(*, agency_id: str | None, enterprise_id: str | None) -> Select[Any]:
+def review_list(*, agency_id: str | None, enterprise_id: str | None, booking_id: str | None = None) -> Select[Any]:
     stmt = select(Review)
+    if booking_id:
+        stmt = stmt.where(Review.booking_id == booking_id)
     if agency_id:
         stmt = stmt.where(Review.agency_id == agency_id)
     if enterprise_id:

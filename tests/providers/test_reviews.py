@@ -78,6 +78,19 @@ async def test_the_agency_replies_once_and_no_other_agency_may(kit):
     assert [(r["stars"], r["reply"]) for r in listed["items"]] == [(2, "已致歉并调整排班")]
 
 
+async def test_the_review_of_one_booking_is_found_by_its_booking(kit):
+    agency = await kit.approved_agency()
+    reviewed, other = _booking(), _booking()
+    for booking in (reviewed, other):
+        await deliver(kit, "bookings.visit.acknowledged", visit_payload(booking, agency["id"], "ent_r6"))
+    await _review(kit, reviewed, "ent_r6", stars=3)
+    found = (await kit.client.get("/v1/reviews", params={"booking_id": reviewed},
+                                  headers=kit.enterprise("ent_r6"))).json()
+    assert [r["booking_id"] for r in found["items"]] == [reviewed]
+    none = (await kit.client.get("/v1/reviews", params={"booking_id": other}, headers=kit.enterprise("ent_r6"))).json()
+    assert none["items"] == []
+
+
 async def test_the_same_event_delivered_twice_counts_once(kit):
     agency = await kit.approved_agency()
     booking = _booking()

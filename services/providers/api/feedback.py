@@ -60,9 +60,10 @@ async def reply(review_id: str, data: ReplyIn, session: Session,
 @router.get("/reviews", response_model=Page[ReviewOut], dependencies=[allow(*ALL_ROLES)],
             summary="Reviews of an agency (newest first)")
 async def list_reviews(session: Session, agency_id: str | None = None, enterprise_id: str | None = None,
-                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                       booking_id: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                        cursor: str | None = None) -> Page[ReviewOut]:
-    stmt = feedback.review_list(agency_id=agency_id, enterprise_id=enterprise_id)
+    stmt = feedback.review_list(agency_id=agency_id, enterprise_id=enterprise_id,
+                                booking_id=booking_id)
     rows, next_cursor, total = await feedback.page_reviews(session, stmt, PageParams(limit=limit, cursor=cursor))
     return Page(items=[ReviewOut.model_validate(r) for r in rows], next_cursor=next_cursor, total=total)
 
