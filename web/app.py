@@ -18,6 +18,7 @@ from web.pages import install_error_pages, make_templates, resolve_user
 from web.routes import (
     agency,
     agency_experts,
+    agency_reviews,
     apply,
     bureau,
     bureau_exposure,
@@ -103,7 +104,8 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
                    bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos,
-                   complaints, enterprise_policy_changes, documents, agency_experts):
+                   complaints, enterprise_policy_changes, documents, agency_experts,
+                   agency_reviews):
         app.include_router(module.router)
     install_error_pages(app)
     setup_tracing(app, "web", settings)  # traces start at the page when ANZE_OTEL_ENABLED

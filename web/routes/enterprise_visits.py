@@ -1,5 +1,5 @@
 """The firm's prevention pages: find an agency's service and book a visit with a slot picker, my visits
-and their records, acknowledging a record, my hazards and submitting a rectification."""
+and their records, acknowledging a record, reviewing the visit, my hazards and submitting a rectification."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ mutation Ack($id: ID!) {
   acknowledgeVisitReport(bookingId: $id) { __typename ... on Booking { id status }
     ... on OperationError { code message field } }
 }"""
+
+REVIEW_FIELDS = "id rating text createdAt reply repliedAt"
+REVIEW_OF_VISIT = f"""
+query ReviewOfVisit($id: ID!) {{ reviews(bookingId: $id, first: 1) {{ nodes {{ {REVIEW_FIELDS} }} }} }}"""
+
+REVIEW_VISIT = f"""
+mutation ReviewVisit($id: ID!, $input: ReviewInput!) {{
+  reviewVisit(bookingId: $id, input: $input) {{ __typename ... on Review {{ {REVIEW_FIELDS} }}
+    ... on OperationError {{ code message field }} }}
+}}"""
 
 HAZARDS = f"""
 query Hazards($filter: HazardFilter, $after: String, $first: Int) {{
@@ -228,7 +238,18 @@ async def visit_page(request: Request, booking_id: str, user: SessionUser = Firm
         return forbidden(request)
     if booking is None:
         return not_found(request)
-    return render(request, "enterprise/visit.html", {"booking": booking, "error": None})
+    return await _visit_page(request, booking, Form())
+
+
+async def _visit_page(request: Request, booking: dict[str, Any], review_form: Form, error: Any = None,
+                      status: int = 200) -> Response:
+    review = None
+    if booking["status"] == "ACKNOWLEDGED":
+        nodes = ((await query(request, REVIEW_OF_VISIT, {"id": booking["id"]})).data.get("reviews") or {}).get(
+            "nodes") or []
+        review = nodes[0] if nodes else None
+    return render(request, "enterprise/visit.html", {"booking": booking, "error": error, "review": review,
+                                                     "review_form": review_form}, status_code=status)
 
 
 @router.post("/visits/{booking_id}/acknowledge")
@@ -238,8 +259,36 @@ async def acknowledge(request: Request, booking_id: str, user: SessionUser = Fir
         booking = await own_booking(request, user, booking_id)
         if booking is None:
             return not_found(request)
-        return render(request, "enterprise/visit.html", {"booking": booking, "error": error}, status_code=400)
+        return await _visit_page(request, booking, Form(), error, 400)
     return redirect(f"/firm/visits/{booking_id}", "acknowledged")
+
+
+@router.post("/visits/{booking_id}/review")
+async def review_visit(request: Request, booking_id: str, user: SessionUser = Firm) -> Response:
+    form = await read_form(request)
+    try:
+        booking = await own_booking(request, user, booking_id)
+    except PermissionError:
+        return forbidden(request)
+    if booking is None:
+        return not_found(request)
+    if form.value("rating") not in ("1", "2", "3", "4", "5"):
+        form.add("rating", "请选择 1 到 5 星。")
+    if len(form.value("text")) > 2000:
+        form.add("text", "评价内容不超过 2000 字。")
+    if not form.ok:
+        return await _visit_page(request, booking, form, status=400)
+    # no idempotency key: a second review of the visit must be refused by the service, not replayed as a success
+    _, error = await mutate(request, REVIEW_VISIT, {
+        "id": booking_id, "input": {"rating": int(form.value("rating")), "text": form.value("text")}},
+        "reviewVisit")
+    if error is not None:
+        if error.code == "CONFLICT":
+            form.add(None, "本次服务已评价过，每次服务只能评价一次。")
+        else:
+            form.from_operation_error(error)
+        return await _visit_page(request, booking, form, status=400)
+    return redirect(f"/firm/visits/{booking_id}", "review_posted")
 
 
 # ---------------------------------------------------------------- hazards and rectification

@@ -118,6 +118,14 @@ query Agency($id: ID!) {
     offerings { id serviceType title description priceFen durationMinutes bookable townCodes } }
 }"""
 
+AGENCY_REVIEWS = """
+query AgencyReviews($id: ID!, $after: String, $first: Int) {
+  reviews(agencyId: $id, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id rating text createdAt reply repliedAt }
+  }
+}"""
+
 SERVICE_TYPES = ("RISK_ASSESSMENT", "HAZARD_INSPECTION", "TRAINING", "EMERGENCY_DRILL", "STANDARDIZATION", "OTHER")
 
 
@@ -135,11 +143,17 @@ async def directory(request: Request, service_type: str = "", town: str = "", af
 
 
 @router.get("/agencies/{agency_id}")
-async def agency_page(request: Request, agency_id: str) -> Response:
+async def agency_page(request: Request, agency_id: str, after: str = "") -> Response:
     agency = (await query(request, AGENCY, {"id": agency_id})).data.get("agency")
     if agency is None:
         return not_found(request)
-    return render(request, "public/agency.html", {"agency": agency, "regions": await region_names(request)})
+    reviews = None  # the providers service lets only logged-in callers read reviews
+    if optional_user(request) is not None:
+        reviews = (await query(request, AGENCY_REVIEWS, {"id": agency_id, "after": after or None,
+                                                         "first": request.app.state.settings.page_size})
+                   ).data.get("reviews")
+    return render(request, "public/agency.html", {"agency": agency, "regions": await region_names(request),
+                                                  "reviews": reviews})
 
 
 EXPOSURE_BOARD = """
