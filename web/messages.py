@@ -797,4 +797,5 @@ EN: dict[str, str] = {
     '请填写回复内容。': 'Please write the reply.',
     '请选择 1 到 5 星。': 'Please choose 1 to 5 stars.',
     '还没有企业评价。': 'No reviews by firms yet.',
+    '确认服务记录后才能评价，请稍后再试。': 'A visit can be reviewed once its record is acknowledged; please try again in a moment.',
 }

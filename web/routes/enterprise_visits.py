@@ -285,6 +285,8 @@ async def review_visit(request: Request, booking_id: str, user: SessionUser = Fi
     if error is not None:
         if error.code == "CONFLICT":
             form.add(None, "本次服务已评价过，每次服务只能评价一次。")
+        elif error.code == "INVALID_STATE":  # providers learns of the acknowledgement by an event, moments later
+            form.add(None, "确认服务记录后才能评价，请稍后再试。")
         else:
             form.from_operation_error(error)
         return await _visit_page(request, booking, form, status=400)
