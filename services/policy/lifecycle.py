@@ -225,10 +225,11 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     _require_party(principal, policy)
     change = _endorsement(policy, headcount, effective_date)
     delta, new_premium, new_budget = change.delta_fen, change.premium_fen, change.prevention_budget_fen
-    policies.record_change(session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
-                           changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen,
-                                    new_premium], "prevention_budget_fen": [policy.prevention_budget_fen, new_budget],
-                                    "delta_fen": delta, "effective_date": effective_date.isoformat()})
+    change_id = policies.record_change(
+        session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
+        changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen, new_premium],
+                 "prevention_budget_fen": [policy.prevention_budget_fen, new_budget], "delta_fen": delta,
+                 "effective_date": effective_date.isoformat()})
     policy.headcount, policy.premium_fen, policy.prevention_budget_fen = headcount, new_premium, new_budget
     policy.updated_at = utcnow()
     firm.employees = headcount
@@ -237,8 +238,9 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     if delta > 0:
         await payments.new_payment(session, policy, method="BANK_TRANSFER", amount_fen=delta, purpose="ENDORSEMENT")
     elif delta < 0:
+        # one key per endorsement: two lower headcounts within a second are two refunds, not a repeat
         await payments.refund_premium(session, policy, -delta, reason="ENDORSEMENT", stripe=stripe,
-                                      key=f"policy:refund:{policy.id}:endorse:{policy.updated_at.timestamp():.0f}")
+                                      key=f"policy:refund:{policy.id}:endorse:{change_id}")
     await session.flush()
     events.publish(session, events.POLICY_ENDORSED, {
         "policy_id": policy.id, "enterprise_id": policy.enterprise_id, "insurer_id": policy.insurer_id,

@@ -107,3 +107,16 @@ async def test_the_firm_and_its_insurer_are_quoted_and_no_one_else(world):
     r = await world.client.get("/v1/policies/pol_nothing/endorsement-quote",
                                headers=world.as_(Role.ENTERPRISE, firm["id"]), params=params)
     assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
+
+
+async def test_two_lower_headcounts_in_a_row_are_two_refunds(world):
+    insurer, product = await product_of(world)
+    firm = await world.firm(employees=20)
+    policy = await world.active_policy(firm, product, insurer)
+    me = world.as_(Role.ENTERPRISE, firm["id"])
+    for headcount in (15, 12):  # within the same second: each is its own refund
+        r = await world.client.post(f"/v1/policies/{policy['id']}/endorsements", headers=me,
+                                    json={"headcount": headcount, "effective_date": today().isoformat()})
+        assert r.status_code == 200, r.text
+    refunds = (await world.client.get(f"/v1/policies/{policy['id']}/refunds", headers=me)).json()
+    assert len(refunds) == 2 and sum(x["amount_fen"] for x in refunds) == policy["premium_fen"] - r.json()["premium_fen"]

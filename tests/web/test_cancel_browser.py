@@ -218,3 +218,15 @@ def test_a_lower_headcount_is_previewed_as_a_refund_and_a_change_made_meanwhile_
     assert firm.locator("#premium-delta").inner_text() == delta
     assert delta[1:] in firm.locator("#endorse-refund").inner_text()
     shots(firm, "endorsed-refund")
+    # a different change made meanwhile: the confirmation shows the new quote to confirm again, nothing is made
+    firm.goto(f"/firm/policies/{own['policy']}/endorse")
+    firm.fill("#f-headcount", "10")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("12 → 10")
+    api.run("mutation($p: ID!, $d: Date!) { endorseHeadcount(policyId: $p, headcount: 11, effectiveDate: $d) { "
+            "__typename } }", {"p": own["policy"], "d": today().isoformat()}, api.login(own["email"], PASSWORD))
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("11 → 10")
+    assert "已发生变更" in firm.locator(".form-error").inner_text()
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#new-headcount")).to_have_text("11 → 10")
