@@ -83,6 +83,10 @@ class PolicyClient(BoundClient):
     async def cancellation_quote(self, policy_id: str) -> Row:
         return dict(await self.get(f"/v1/policies/{policy_id}/cancellation-quote"))
 
+    async def endorsement_quote(self, policy_id: str, headcount: int, effective_date: str) -> Row:
+        return dict(await self.get(f"/v1/policies/{policy_id}/endorsement-quote",
+                                   {"headcount": headcount, "effective_date": effective_date}))
+
     async def refunds_of_policy(self, policy_id: str) -> list[Row]:
         return list(await self.get(f"/v1/policies/{policy_id}/refunds"))
 

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.common import Long, OperationError, enum_value, maybe_date, to_date, to_datetime
+from gateway.common import (
+    Long,
+    OperationError,
+    enum_value,
+    maybe_date,
+    returns_operation_error,
+    to_date,
+    to_datetime,
+)
 from gateway.context import Info
 from gateway.documents import certificate_path
 from services.kernel.errors import Forbidden
@@ -123,6 +131,44 @@ class CancellationQuote:
                    reason_codes=[r for c in row.get("reason_codes") or [] if (r := enum_value(CancelReason, c))],
                    open_insurer_funded_bookings=int(row.get("open_insurer_funded_bookings") or 0),
                    blocked_reason=row.get("blocked_reason"))
+
+
+@strawberry.enum(description="How an endorsement's premium difference is settled.")
+class EndorsementSettlement(enum.Enum):
+    TRANSFER = "TRANSFER"
+    REFUND = "REFUND"
+    NONE = "NONE"
+
+
+@strawberry.type(description="What a new headcount from a date would do, computed by the policy service with the "
+                 "endorsement's own rule and refused for the same reasons; nothing is changed.")
+class EndorsementQuote:
+    effective_date: date
+    remaining_days: int = strawberry.field(description="the effective date to the last day, both included")
+    term_days: int
+    headcount_before: int
+    headcount: int
+    premium_before_fen: Long
+    premium_fen: Long = strawberry.field(description="the premium after the endorsement")
+    delta_fen: Long = strawberry.field(description="premium × (headcount − headcountBefore) / headcountBefore × "
+                                       "remainingDays / termDays, rounded half up once")
+    prevention_budget_before_fen: Long
+    prevention_budget_fen: Long = strawberry.field(description="the budget that follows the new premium")
+    settlement: EndorsementSettlement = strawberry.field(
+        description="TRANSFER: the firm pays deltaFen by bank transfer; REFUND: −deltaFen is refunded to it")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> EndorsementQuote:
+        return cls(effective_date=to_date(row["effective_date"]), remaining_days=int(row["remaining_days"]),
+                   term_days=int(row["term_days"]), headcount_before=int(row["headcount_before"]),
+                   headcount=int(row["headcount"]), premium_before_fen=row["premium_before_fen"],
+                   premium_fen=row["premium_fen"], delta_fen=row["delta_fen"],
+                   prevention_budget_before_fen=row["prevention_budget_before_fen"],
+                   prevention_budget_fen=row["prevention_budget_fen"],
+                   settlement=enum_value(EndorsementSettlement, row.get("settlement"), EndorsementSettlement.NONE))
+
+
+EndorsementQuoteResult = Annotated[EndorsementQuote | OperationError, strawberry.union("EndorsementQuoteResult")]
 
 
 @strawberry.type
@@ -260,6 +306,15 @@ class Policy:
                       "insurer); one policy-service call per policy.")
     async def cancellation_quote(self, info: Info) -> CancellationQuote:
         return CancellationQuote.from_api(await info.context.policy.cancellation_quote(str(self.id)))
+
+    @strawberry.field(description="What this headcount from this date would change (premium, prevention budget, "
+                      "the difference to transfer or refund), for the firm and its insurer; the endorsement's "
+                      "refusals (VALIDATION at headcount or effectiveDate, INVALID_STATE) come back as an "
+                      "OperationError. One policy-service call per policy.")
+    @returns_operation_error
+    async def endorsement_quote(self, info: Info, headcount: int, effective_date: date) -> EndorsementQuoteResult:
+        return EndorsementQuote.from_api(await info.context.policy.endorsement_quote(
+            str(self.id), headcount, effective_date.isoformat()))
 
     @strawberry.field(description="Visits booked on this policy; null when the bookings service does not answer.")
     async def bookings(self, info: Info) -> list[Annotated[Booking, strawberry.lazy("gateway.bookings.types")]] | None:

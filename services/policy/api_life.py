@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from services.kernel.auth import Principal, Role, allow
 from services.kernel.idempotency import IdempotencyKey
@@ -23,6 +24,7 @@ from services.policy.schemas import (
     ConfirmOfflineIn,
     DecisionIn,
     EndorseIn,
+    EndorsementQuoteOut,
     PolicyOut,
     RefundOut,
 )
@@ -72,6 +74,16 @@ async def endorse(policy_id: str, body: EndorseIn, session: Session, idem: Idemp
                                                headcount=body.headcount, effective_date=body.effective_date,
                                                stripe=runtime.state.get("stripe"))
     return await idem.remember(session, IdempotencyRecord, policy_dict(policy))
+
+
+@router.get("/policies/{policy_id}/endorsement-quote", response_model=EndorsementQuoteOut, tags=["policies"])
+async def endorsement_quote(policy_id: str, session: Session, headcount: Annotated[int, Query(le=1_000_000)],
+                            effective_date: date, principal: Principal = allow(*PARTIES)) -> Any:
+    """What this headcount from this date would do (old and new premium and budget, the difference, a transfer or
+    a refund), computed by the same code as the endorsement and refused for the same reasons; changes nothing."""
+    quote = await lifecycle.endorsement_quote(session, principal=principal, policy_id=policy_id,
+                                              headcount=headcount, effective_date=effective_date)
+    return {**asdict(quote), "settlement": quote.settlement}
 
 
 @router.get("/policies/{policy_id}/refunds", response_model=list[RefundOut], tags=["payments"])

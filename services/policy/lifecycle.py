@@ -162,12 +162,31 @@ async def cancel(session: AsyncSession, *, principal: Principal, policy_id: str,
 # ---------------------------------------------------------------- endorsement
 
 
-async def endorse_headcount(session: AsyncSession, *, principal: Principal, policy_id: str, headcount: int,
-                            effective_date: date, stripe: Any = None) -> Policy:
-    """A new headcount from ``effective_date``: the premium moves pro rata for the days left, the prevention
-    budget follows the new premium, the firm's staff is updated (all staff stay covered)."""
-    policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
-    _require_party(principal, policy)
+@dataclass(frozen=True)
+class EndorsementQuote:
+    """What a new headcount from a date would do, figured exactly as ``endorse_headcount`` does it."""
+
+    policy_id: str
+    effective_date: date
+    remaining_days: int
+    term_days: int
+    headcount_before: int
+    headcount: int
+    premium_before_fen: int
+    premium_fen: int
+    delta_fen: int
+    prevention_budget_before_fen: int
+    prevention_budget_fen: int
+
+    @property
+    def settlement(self) -> str:
+        """TRANSFER: the firm pays the difference by bank transfer; REFUND: it is refunded; NONE: nothing moves."""
+        return "TRANSFER" if self.delta_fen > 0 else "REFUND" if self.delta_fen < 0 else "NONE"
+
+
+def _endorsement(policy: Policy, headcount: int, effective_date: date) -> EndorsementQuote:
+    """THE endorsement rule, for the quote and the act: the checks, then the premium of the changed heads for the
+    days left and the budget that follows the new premium."""
     if policy.status != "ACTIVE":
         raise InvalidState(f"a policy that is {policy.status} cannot be endorsed; it must be ACTIVE")
     if headcount <= 0:
@@ -183,11 +202,34 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     delta = round_fen(Decimal(policy.premium_fen) * (headcount - policy.headcount) * remaining
                       / (policy.headcount * total))
     new_premium = policy.premium_fen + delta
-    new_budget = prevention_budget(new_premium, policy.prevention_share_bp)
-    policies.record_change(session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
-                           changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen,
-                                    new_premium], "prevention_budget_fen": [policy.prevention_budget_fen, new_budget],
-                                    "delta_fen": delta, "effective_date": effective_date.isoformat()})
+    return EndorsementQuote(
+        policy_id=policy.id, effective_date=effective_date, remaining_days=remaining, term_days=total,
+        headcount_before=policy.headcount, headcount=headcount, premium_before_fen=policy.premium_fen,
+        premium_fen=new_premium, delta_fen=delta, prevention_budget_before_fen=policy.prevention_budget_fen,
+        prevention_budget_fen=prevention_budget(new_premium, policy.prevention_share_bp))
+
+
+async def endorsement_quote(session: AsyncSession, *, principal: Principal, policy_id: str, headcount: int,
+                            effective_date: date) -> EndorsementQuote:
+    """The new premium, budget and difference a headcount endorsement would make; nothing is changed."""
+    policy, _firm = await policies.load_policy(session, principal=principal, policy_id=policy_id)
+    _require_party(principal, policy)
+    return _endorsement(policy, headcount, effective_date)
+
+
+async def endorse_headcount(session: AsyncSession, *, principal: Principal, policy_id: str, headcount: int,
+                            effective_date: date, stripe: Any = None) -> Policy:
+    """A new headcount from ``effective_date``: the premium moves pro rata for the days left, the prevention
+    budget follows the new premium, the firm's staff is updated (all staff stay covered)."""
+    policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
+    _require_party(principal, policy)
+    change = _endorsement(policy, headcount, effective_date)
+    delta, new_premium, new_budget = change.delta_fen, change.premium_fen, change.prevention_budget_fen
+    change_id = policies.record_change(
+        session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
+        changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen, new_premium],
+                 "prevention_budget_fen": [policy.prevention_budget_fen, new_budget], "delta_fen": delta,
+                 "effective_date": effective_date.isoformat()})
     policy.headcount, policy.premium_fen, policy.prevention_budget_fen = headcount, new_premium, new_budget
     policy.updated_at = utcnow()
     firm.employees = headcount
@@ -196,8 +238,9 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     if delta > 0:
         await payments.new_payment(session, policy, method="BANK_TRANSFER", amount_fen=delta, purpose="ENDORSEMENT")
     elif delta < 0:
+        # one key per endorsement: two lower headcounts within a second are two refunds, not a repeat
         await payments.refund_premium(session, policy, -delta, reason="ENDORSEMENT", stripe=stripe,
-                                      key=f"policy:refund:{policy.id}:endorse:{policy.updated_at.timestamp():.0f}")
+                                      key=f"policy:refund:{policy.id}:endorse:{change_id}")
     await session.flush()
     events.publish(session, events.POLICY_ENDORSED, {
         "policy_id": policy.id, "enterprise_id": policy.enterprise_id, "insurer_id": policy.insurer_id,

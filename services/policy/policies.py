@@ -42,9 +42,12 @@ def transition(session: AsyncSession, policy: Policy, to: str, *, actor: str, re
 
 
 def record_change(session: AsyncSession, policy: Policy, *, action: str, actor: str, reason: str | None,
-                  changes: dict[str, Any], from_status: str | None = None, to_status: str | None = None) -> None:
-    session.add(PolicyChange(id=new_id("chg"), policy_id=policy.id, at=utcnow(), actor=actor, action=action,
+                  changes: dict[str, Any], from_status: str | None = None, to_status: str | None = None) -> str:
+    """The change in the policy's history; its id."""
+    change_id = new_id("chg")
+    session.add(PolicyChange(id=change_id, policy_id=policy.id, at=utcnow(), actor=actor, action=action,
                              from_status=from_status, to_status=to_status, reason=reason, changes=changes))
+    return change_id
 
 
 def actor_of(principal: Principal) -> str:

@@ -314,6 +314,25 @@ class CancellationQuoteOut(BaseModel):
     blocked_reason: str | None = Field(description="why no cancellation is possible now, whatever the reason")
 
 
+class EndorsementQuoteOut(BaseModel):
+    """What a headcount endorsement would do; nothing is changed."""
+
+    policy_id: str
+    effective_date: date
+    remaining_days: int = Field(description="the effective date to the last day, both included")
+    term_days: int
+    headcount_before: int
+    headcount: int
+    premium_before_fen: int
+    premium_fen: int = Field(description="the premium after the endorsement")
+    delta_fen: int = Field(description="premium × (headcount − headcount_before) / headcount_before × "
+                                       "remaining_days / term_days, rounded half up once")
+    prevention_budget_before_fen: int
+    prevention_budget_fen: int = Field(description="the budget that follows the new premium")
+    settlement: Literal["TRANSFER", "REFUND", "NONE"] = Field(
+        description="TRANSFER: the firm pays delta_fen by bank transfer; REFUND: −delta_fen is refunded")
+
+
 class ClaimIn(BaseModel):
     accident_date: date
     accident_type: Literal["INJURY", "DEATH", "THIRD_PARTY", "RESCUE", "OTHER"]

@@ -66,15 +66,31 @@ def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(ope
     firm.click("#endorse-form button[type=submit]")
     expect(firm.locator(".has-error #f-headcount")).to_have_count(1)
     assert firm.input_value("#f-effective_date") == today().isoformat()  # kept
-    firm.fill("#f-headcount", "20")  # the headcount it already has: the service says so at the field
+    firm.fill("#f-headcount", "20")  # the headcount it already has: the service's quote says so at the field
     firm.click("#endorse-form button[type=submit]")
     expect(firm.locator("#e-headcount")).to_contain_text("20")
     shots(firm, "endorsement-error-at-the-field")
     firm.fill("#f-headcount", "25")
     firm.click("#endorse-form button[type=submit]")
+    # the preview: what the endorsement would do, nothing changed yet
+    expect(firm.locator("#preview-headcount")).to_have_text("20 → 25")
+    preview = {k: firm.locator(f"#preview-{k}").inner_text() for k in ("delta", "premium", "budget")}
+    assert preview["delta"].startswith("+¥") and preview["delta"][1:] in firm.locator("#preview-settlement").inner_text()
+    assert firm.locator("#preview-settlement").get_attribute("data-settlement") == "TRANSFER"
+    assert firm.locator("#preview-effective").inner_text() == today().isoformat()
+    assert firm.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shots(firm, "endorsement-preview-transfer")
+    firm.click("#endorse-change")  # back to the inputs, kept
+    expect(firm.locator("#f-headcount")).to_have_value("25")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#preview-delta")).to_have_text(preview["delta"])
+    firm.click("#endorse-confirm button[type=submit]")
     expect(firm.locator("#new-headcount")).to_have_text("20 → 25")
     delta = firm.locator("#premium-delta").inner_text()
-    assert delta.startswith("+¥") and firm.locator("#payment-amount").inner_text() == delta[1:]
+    assert delta == preview["delta"]  # what the preview said is what was done
+    assert firm.locator("#endorse-result dd").nth(2).inner_text() == preview["premium"]
+    assert firm.locator("#endorse-result dd").nth(4).inner_text() == preview["budget"]
+    assert firm.locator("#payment-amount").inner_text() == delta[1:]
     assert firm.locator("#payment-memo").inner_text().startswith(state["number"])
     assert firm.locator("#payment-status").inner_text() == "待确认"
     assert firm.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -169,3 +185,48 @@ def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(open_page, pla
     firm.click("#cancel-form button[type=submit]")
     expect(firm.locator("#policy-status")).to_have_text("已退保")
     shots(firm, "compulsory-firm-stopped-and-cancelled")
+
+
+def test_a_lower_headcount_is_previewed_as_a_refund_and_a_change_made_meanwhile_is_refused(open_page, platform_url,
+                                                                                              shots) -> None:
+    api = Api(platform_url)
+    own = insured_firm(api, "演示-批改测试服装厂")
+    firm = open_page(viewport=PHONE)
+    log_in(firm, own["email"], PASSWORD)
+    firm.goto(f"/firm/policies/{own['policy']}/endorse")
+    firm.fill("#f-headcount", "15")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("20 → 15")
+    assert firm.locator("#preview-settlement").get_attribute("data-settlement") == "REFUND"
+    assert firm.locator("#preview-delta").inner_text().startswith("-¥")
+    shots(firm, "endorsement-preview-refund")
+    # meanwhile the same change is made elsewhere (another tab): confirming is refused at the field
+    api.run("mutation($p: ID!, $d: Date!) { endorseHeadcount(policyId: $p, headcount: 15, effectiveDate: $d) { "
+            "__typename } }", {"p": own["policy"], "d": today().isoformat()}, api.login(own["email"], PASSWORD))
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#e-headcount")).to_contain_text("15")
+    assert "已发生变更" in firm.locator(".form-error").inner_text()
+    expect(firm.locator("#f-headcount")).to_have_value("15")
+    shots(firm, "endorsement-changed-meanwhile")
+    firm.fill("#f-headcount", "12")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("15 → 12")
+    delta = firm.locator("#preview-delta").inner_text()
+    assert delta[1:] in firm.locator("#preview-settlement").inner_text()
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#new-headcount")).to_have_text("15 → 12")
+    assert firm.locator("#premium-delta").inner_text() == delta
+    assert delta[1:] in firm.locator("#endorse-refund").inner_text()
+    shots(firm, "endorsed-refund")
+    # a different change made meanwhile: the confirmation shows the new quote to confirm again, nothing is made
+    firm.goto(f"/firm/policies/{own['policy']}/endorse")
+    firm.fill("#f-headcount", "10")
+    firm.click("#endorse-form button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("12 → 10")
+    api.run("mutation($p: ID!, $d: Date!) { endorseHeadcount(policyId: $p, headcount: 11, effectiveDate: $d) { "
+            "__typename } }", {"p": own["policy"], "d": today().isoformat()}, api.login(own["email"], PASSWORD))
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#preview-headcount")).to_have_text("11 → 10")
+    assert "已发生变更" in firm.locator(".form-error").inner_text()
+    firm.click("#endorse-confirm button[type=submit]")
+    expect(firm.locator("#new-headcount")).to_have_text("11 → 10")

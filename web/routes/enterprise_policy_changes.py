@@ -1,5 +1,6 @@
 """The firm changes a policy: cancellation (退保), shown first with the refund the policy service quotes, and the
-headcount endorsement (人数批改), whose premium difference is a bank transfer to make or a refund."""
+headcount endorsement (人数批改) in two steps: the new headcount and date, then the difference the policy service
+quotes (a bank transfer to make or a refund) to confirm."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web.gateway import operation_error
 from web.i18n import SHANGHAI
 from web.pages import CsrfChecked, Form, forbidden, mutate, not_found, query, read_form, redirect, render, require
 from web.routes.enterprise import own_policy as firm_policy
@@ -49,6 +51,18 @@ mutation Endorse($id: ID!, $headcount: Int!, $date: Date!) {
       payments { id purpose status method amountFen reference bankInstructions { payee bank account memo } }
       refunds { id amountFen status reason method } }
     ... on OperationError { code message field }
+  }
+}"""
+
+ENDORSEMENT_QUOTE = """
+query EndorsementQuote($id: ID!, $headcount: Int!, $date: Date!) {
+  policy(id: $id) {
+    id endorsementQuote(headcount: $headcount, effectiveDate: $date) {
+      __typename
+      ... on EndorsementQuote { effectiveDate remainingDays termDays headcountBefore headcount premiumBeforeFen
+        premiumFen deltaFen preventionBudgetBeforeFen preventionBudgetFen settlement }
+      ... on OperationError { code message field }
+    }
   }
 }"""
 
@@ -117,6 +131,10 @@ async def cancel(request: Request, policy_id: str, user: SessionUser = Firm) -> 
 
 # ---------------------------------------------------------------- headcount endorsement
 
+MAX_HEADCOUNT = 1_000_000
+CHANGED_MEANWHILE = "保单在您预览后已发生变更，请核对以下新的批改金额后再确认。"
+CHANGED_REFUSED = "保单在您预览后已发生变更，无法按预览的内容批改，请重新填写。"
+
 
 async def _endorse_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
                         ) -> Response:
@@ -128,35 +146,87 @@ async def _endorse_page(request: Request, user: SessionUser, policy_id: str, for
         return not_found(request)
     form.values.setdefault("headcount", str(policy["headcount"]))
     form.values.setdefault("effective_date", max(today(), date.fromisoformat(policy["startDate"])).isoformat())
-    return render(request, "enterprise/endorse.html", {"policy": policy, "form": form, "result": None},
-                  status_code=status)
+    return render(request, "enterprise/endorse.html", {"policy": policy, "form": form, "preview": None,
+                                                       "result": None}, status_code=status)
+
+
+def _checked_inputs(form: Form) -> tuple[int, str] | None:
+    """(headcount, effective date) as typed, or None with the errors next to the fields."""
+    headcount = form.value("headcount")
+    if not headcount.isdigit() or not 0 < int(headcount) <= MAX_HEADCOUNT:
+        form.add("headcount", "参保人数须为正整数，且应覆盖全部从业人员。")
+    try:
+        effective = date.fromisoformat(form.value("effective_date")).isoformat()
+    except ValueError:
+        form.add("effective_date", "请选择批改生效日期。")
+    return (int(headcount), effective) if form.ok else None
+
+
+async def _endorsement_quote(request: Request, policy_id: str, headcount: int, effective: str, form: Form
+                             ) -> dict | None:
+    """The policy service's quote for these inputs, or None with its refusal next to the field."""
+    result = await query(request, ENDORSEMENT_QUOTE, {"id": policy_id, "headcount": headcount, "date": effective},
+                         allow_partial=False)
+    quote = (result.data.get("policy") or {}).get("endorsementQuote") or {}
+    if (error := operation_error(quote)) is not None:
+        form.from_operation_error(error, {"effectiveDate": "effective_date"})
+        return None
+    return quote
 
 
 @router.get("/{policy_id}/endorse")
 async def endorse_form(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
-    return await _endorse_page(request, user, policy_id, Form())
+    # "change" on the preview comes back here with what was typed
+    kept = {k: request.query_params[k] for k in ("headcount", "effective_date") if request.query_params.get(k)}
+    return await _endorse_page(request, user, policy_id, Form(values=kept))
+
+
+@router.post("/{policy_id}/endorse/preview")
+async def endorse_preview(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    """Step 2: what the endorsement would do, as the policy service figures it; nothing is changed yet."""
+    form = await read_form(request)
+    inputs = _checked_inputs(form)
+    if inputs is None:
+        return await _endorse_page(request, user, policy_id, form, 400)
+    try:
+        policy = await firm_policy(request, user, policy_id, POLICY)
+    except PermissionError:
+        return forbidden(request)
+    if policy is None:
+        return not_found(request)
+    quote = await _endorsement_quote(request, policy_id, *inputs, form)
+    if quote is None:
+        return await _endorse_page(request, user, policy_id, form, 400)
+    return render(request, "enterprise/endorse.html", {"policy": policy, "form": form, "preview": quote,
+                                                       "result": None})
 
 
 @router.post("/{policy_id}/endorse")
 async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
+    """Step 3: the confirmed endorsement (the preview's inputs, hidden); if the policy changed since the preview, the
+    new quote is shown to confirm again, or the service's refusal next to the field."""
     form = await read_form(request)
-    headcount = form.value("headcount")
-    if not headcount.isdigit() or int(headcount) <= 0:
-        form.add("headcount", "参保人数须为正整数，且应覆盖全部从业人员。")
-    try:
-        effective = date.fromisoformat(form.value("effective_date"))
-    except ValueError:
-        form.add("effective_date", "请选择批改生效日期。")
-    if not form.ok:
+    inputs = _checked_inputs(form)
+    if inputs is None:
         return await _endorse_page(request, user, policy_id, form, 400)
+    headcount, effective = inputs
     try:
         before = await firm_policy(request, user, policy_id, POLICY)
     except PermissionError:
         return forbidden(request)
     if before is None:
         return not_found(request)
-    after, error = await mutate(request, ENDORSE, {"id": policy_id, "headcount": int(headcount),
-                                                   "date": effective.isoformat()}, "endorseHeadcount")
+    previewed = (form.value("headcount_before"), form.value("premium_before_fen"))
+    if previewed != (str(before["headcount"]), str(before["premiumFen"])):
+        quote = await _endorsement_quote(request, policy_id, headcount, effective, form)
+        if quote is None:
+            form.add(None, CHANGED_REFUSED)
+            return await _endorse_page(request, user, policy_id, form, 409)
+        form.add(None, CHANGED_MEANWHILE)
+        return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "preview": quote,
+                                                           "result": None}, status_code=409)
+    after, error = await mutate(request, ENDORSE, {"id": policy_id, "headcount": headcount, "date": effective},
+                                "endorseHeadcount")
     if error is not None:
         form.from_operation_error(error, {"effectiveDate": "effective_date"})
         return await _endorse_page(request, user, policy_id, form, 400)
@@ -165,6 +235,6 @@ async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) ->
     charge = next((p for p in reversed(after["payments"])
                    if p["purpose"] == "ENDORSEMENT" and p["status"] == "PENDING"), None) if delta > 0 else None
     refund = next((r for r in reversed(after["refunds"]) if r["reason"] == "ENDORSEMENT"), None) if delta < 0 else None
-    return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "result": {
-        "before": before, "after": after, "delta": delta, "effective": effective.isoformat(), "charge": charge,
+    return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "preview": None, "result": {
+        "before": before, "after": after, "delta": delta, "effective": effective, "charge": charge,
         "refund": refund}})
