@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -371,6 +371,16 @@ async def mutate(request: Request, document: str, variables: dict[str, Any], nam
     if error is not None:
         return {}, error
     return payload, None
+
+
+async def owned(request: Request, load: Awaitable[dict[str, Any] | None]) -> dict[str, Any] | Response:
+    """The row a page is about, when it is the user's: the 403 page when its loader says it is someone
+    else's (``PermissionError``), the 404 page when there is none."""
+    try:
+        row = await load
+    except PermissionError:
+        return forbidden(request)
+    return not_found(request) if row is None else row
 
 
 def not_found(request: Request) -> HTMLResponse:

@@ -13,9 +13,9 @@ from web.i18n import SHANGHAI, yuan_to_fen
 from web.pages import (
     CsrfChecked,
     Form,
-    forbidden,
     mutate,
     not_found,
+    owned,
     query,
     read_form,
     redirect,
@@ -195,12 +195,9 @@ async def own_policy(request: Request, user: SessionUser, policy_id: str, docume
 
 @router.get("/policies/{policy_id}")
 async def policy_page(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
-    try:
-        policy = await own_policy(request, user, policy_id)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, own_policy(request, user, policy_id))
+    if isinstance(policy, Response):
+        return policy
     return render(request, "enterprise/policy.html", {"policy": policy, "payment": None, "form": Form(),
                                                       "renewable": renewable(policy)})
 
@@ -225,12 +222,9 @@ def renewable(policy: dict[str, Any]) -> bool:
 
 @router.post("/policies/{policy_id}/renew")
 async def renew(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
-    try:
-        policy = await own_policy(request, user, policy_id)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, own_policy(request, user, policy_id))
+    if isinstance(policy, Response):
+        return policy
     successor, error = await mutate(request, RENEW, {"id": policy_id}, "renewPolicy")
     if error is not None:
         form = Form()
@@ -243,12 +237,9 @@ async def renew(request: Request, policy_id: str, user: SessionUser = Firm) -> R
 @router.post("/policies/{policy_id}/pay")
 async def pay(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
-    try:
-        policy = await own_policy(request, user, policy_id)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, own_policy(request, user, policy_id))
+    if isinstance(policy, Response):
+        return policy
     method = form.value("method", "BANK_TRANSFER")
     if method != "BANK_TRANSFER":
         form.add("method", "在线支付尚未开通，请选择银行转账。")

@@ -11,7 +11,17 @@ from fastapi.responses import Response
 
 from web.gateway import operation_error
 from web.i18n import SHANGHAI
-from web.pages import CsrfChecked, Form, forbidden, mutate, not_found, query, read_form, redirect, render, require
+from web.pages import (
+    CsrfChecked,
+    Form,
+    mutate,
+    owned,
+    query,
+    read_form,
+    redirect,
+    render,
+    require,
+)
 from web.routes.enterprise import own_policy as firm_policy
 from web.session import SessionUser
 
@@ -78,12 +88,9 @@ def today() -> date:
 
 async def _cancel_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
                        ) -> Response:
-    try:
-        policy = await firm_policy(request, user, policy_id, POLICY)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, firm_policy(request, user, policy_id, POLICY))
+    if isinstance(policy, Response):
+        return policy
     quote = ((await query(request, QUOTE, {"id": policy_id})).data.get("policy") or {}).get("cancellationQuote")
     return render(request, "enterprise/cancel.html", {"policy": policy, "quote": quote, "form": form,
                                                       "reason_codes": REASON_CODES}, status_code=status)
@@ -97,11 +104,9 @@ async def cancel_form(request: Request, policy_id: str, user: SessionUser = Firm
 @router.post("/{policy_id}/cancel")
 async def cancel(request: Request, policy_id: str, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
-    try:
-        if await firm_policy(request, user, policy_id, POLICY) is None:
-            return not_found(request)
-    except PermissionError:
-        return forbidden(request)
+    policy = await owned(request, firm_policy(request, user, policy_id, POLICY))
+    if isinstance(policy, Response):
+        return policy
     code, reason = form.value("reason_code"), form.value("reason")
     if code not in REASON_CODES:
         form.add("reason_code", "请选择退保原因。")
@@ -138,12 +143,9 @@ CHANGED_REFUSED = "保单在您预览后已发生变更，无法按预览的内�
 
 async def _endorse_page(request: Request, user: SessionUser, policy_id: str, form: Form, status: int = 200
                         ) -> Response:
-    try:
-        policy = await firm_policy(request, user, policy_id, POLICY)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, firm_policy(request, user, policy_id, POLICY))
+    if isinstance(policy, Response):
+        return policy
     form.values.setdefault("headcount", str(policy["headcount"]))
     form.values.setdefault("effective_date", max(today(), date.fromisoformat(policy["startDate"])).isoformat())
     return render(request, "enterprise/endorse.html", {"policy": policy, "form": form, "preview": None,
@@ -188,12 +190,9 @@ async def endorse_preview(request: Request, policy_id: str, user: SessionUser = 
     inputs = _checked_inputs(form)
     if inputs is None:
         return await _endorse_page(request, user, policy_id, form, 400)
-    try:
-        policy = await firm_policy(request, user, policy_id, POLICY)
-    except PermissionError:
-        return forbidden(request)
-    if policy is None:
-        return not_found(request)
+    policy = await owned(request, firm_policy(request, user, policy_id, POLICY))
+    if isinstance(policy, Response):
+        return policy
     quote = await _endorsement_quote(request, policy_id, *inputs, form)
     if quote is None:
         return await _endorse_page(request, user, policy_id, form, 400)
@@ -210,12 +209,9 @@ async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) ->
     if inputs is None:
         return await _endorse_page(request, user, policy_id, form, 400)
     headcount, effective = inputs
-    try:
-        before = await firm_policy(request, user, policy_id, POLICY)
-    except PermissionError:
-        return forbidden(request)
-    if before is None:
-        return not_found(request)
+    before = await owned(request, firm_policy(request, user, policy_id, POLICY))
+    if isinstance(before, Response):
+        return before
     previewed = (form.value("headcount_before"), form.value("premium_before_fen"))
     if previewed != (str(before["headcount"]), str(before["premiumFen"])):
         quote = await _endorsement_quote(request, policy_id, headcount, effective, form)

@@ -18,6 +18,7 @@ from web.pages import (
     forbidden,
     mutate,
     not_found,
+    owned,
     query,
     read_form,
     redirect,
@@ -232,12 +233,9 @@ async def own_booking(request: Request, user: SessionUser, booking_id: str) -> d
 
 @router.get("/visits/{booking_id}")
 async def visit_page(request: Request, booking_id: str, user: SessionUser = Firm) -> Response:
-    try:
-        booking = await own_booking(request, user, booking_id)
-    except PermissionError:
-        return forbidden(request)
-    if booking is None:
-        return not_found(request)
+    booking = await owned(request, own_booking(request, user, booking_id))
+    if isinstance(booking, Response):
+        return booking
     return await _visit_page(request, booking, Form())
 
 
@@ -266,12 +264,9 @@ async def acknowledge(request: Request, booking_id: str, user: SessionUser = Fir
 @router.post("/visits/{booking_id}/review")
 async def review_visit(request: Request, booking_id: str, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
-    try:
-        booking = await own_booking(request, user, booking_id)
-    except PermissionError:
-        return forbidden(request)
-    if booking is None:
-        return not_found(request)
+    booking = await owned(request, own_booking(request, user, booking_id))
+    if isinstance(booking, Response):
+        return booking
     if form.value("rating") not in ("1", "2", "3", "4", "5"):
         form.add("rating", "请选择 1 到 5 星。")
     if len(form.value("text")) > 2000:
