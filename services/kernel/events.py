@@ -227,8 +227,14 @@ class NatsBus(Bus):
         from nats.js.errors import NotFoundError
 
         servers = [server.strip() for server in self.url.split(",") if server.strip()]
+        async def error(exc: Exception) -> None:  # one line, not the client's traceback (a server lost is news,
+            log.warning("NATS: %s: %s", exc.__class__.__name__, exc)  # its stack is not)
+
+        async def reconnected() -> None:
+            log.info("NATS: reconnected to %s", getattr(self.nc, "connected_url", None))
+
         self.nc = await nats.connect(servers=servers, name="anze", max_reconnect_attempts=-1,
-                                     reconnect_time_wait=0.5)
+                                     reconnect_time_wait=0.5, error_cb=error, reconnected_cb=reconnected)
         self.js = self.nc.jetstream()
         config = StreamConfig(name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0,
                               num_replicas=self.replicas)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
+import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,3 +141,48 @@ async def migrate_app(app: FastAPI, migrations_dir: Path) -> None:
     from services.kernel.migrations import upgrade
 
     await upgrade(app.state.runtime.database, migrations_dir)
+
+
+# ---------------------------------------------------------------- a JetStream cluster of real servers
+
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [int(sock.getsockname()[1]) for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+@contextlib.contextmanager
+def nats_cluster(folder: Path, size: int = 3) -> Iterator[tuple[list[str], dict[str, subprocess.Popen[bytes]]]]:
+    """``size`` servers routed to each other, each with JetStream on its own store; yields the client URLs
+    and the processes by server name."""
+    ports = _free_ports(2 * size)
+    clients, routes = ports[:size], ports[size:]
+    route_urls = ", ".join(f"nats://127.0.0.1:{port}" for port in routes)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for i in range(size):
+            name = f"anze-nats-{i}"
+            conf = folder / f"{name}.conf"
+            conf.write_text(f"""server_name: {name}
+listen: 127.0.0.1:{clients[i]}
+jetstream {{ store_dir: "{folder / name}" }}
+cluster {{ name: anze, listen: 127.0.0.1:{routes[i]}, routes: [{route_urls}] }}
+""")
+            processes[name] = subprocess.Popen([NATS_SERVER, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                               stderr=(folder / f"{name}.log").open("wb"))
+        yield [f"nats://127.0.0.1:{port}" for port in clients], processes
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

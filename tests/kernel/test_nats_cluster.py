@@ -4,59 +4,14 @@ stream on three replicas, losing the server that leads the stream loses no event
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from services.kernel.events import Event, NatsBus
+from services.kernel.testing import NATS_SERVER, nats_cluster
 
-NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 pytestmark = pytest.mark.skipif(not Path(NATS_SERVER).exists(), reason="nats-server is not installed")
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [int(sock.getsockname()[1]) for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
-@contextmanager
-def nats_cluster(folder: Path, size: int = 3) -> Iterator[tuple[list[str], dict[str, subprocess.Popen[bytes]]]]:
-    """``size`` servers routed to each other, each with JetStream on its own store; yields the client URLs
-    and the processes by server name."""
-    ports = _free_ports(2 * size)
-    clients, routes = ports[:size], ports[size:]
-    route_urls = ", ".join(f"nats://127.0.0.1:{port}" for port in routes)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for i in range(size):
-            name = f"anze-nats-{i}"
-            conf = folder / f"{name}.conf"
-            conf.write_text(f"""server_name: {name}
-listen: 127.0.0.1:{clients[i]}
-jetstream {{ store_dir: "{folder / name}" }}
-cluster {{ name: anze, listen: 127.0.0.1:{routes[i]}, routes: [{route_urls}] }}
-""")
-            processes[name] = subprocess.Popen([NATS_SERVER, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                               stderr=(folder / f"{name}.log").open("wb"))
-        yield [f"nats://127.0.0.1:{port}" for port in clients], processes
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 async def _eventually(action, seconds: float = 30.0):
