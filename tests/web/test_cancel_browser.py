@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_photos_browser import Api, today
-from tests.web.test_register_browser import valid_uscc
+from tests.web.setup import Api, insured_firm, today
 
 pytestmark = pytest.mark.browser
 
@@ -23,40 +22,15 @@ PASSWORD = "cancel-firm-password-1"
 state: dict[str, str] = {}
 
 
-def insured_firm(api: Api, name: str, **extra) -> dict[str, str]:
+def cancel_firm(api: Api, name: str, **extra) -> dict[str, str]:
     """A firm that signs itself up and holds an ACTIVE policy from today, paid by transfer."""
-    email = f"cancel-{uuid.uuid4().hex[:8]}@example.com"
-    signed = api.run("mutation($e: String!, $p: String!) { signUp(email: $e, password: $p, role: ENTERPRISE) { "
-                     "... on AuthPayload { token } ... on OperationError { code message } } }",
-                     {"e": email, "p": PASSWORD})["signUp"]
-    firm = api.run("""mutation($in: EnterpriseInput!) { registerEnterprise(input: $in) { __typename
-        ... on Enterprise { id compulsory } ... on OperationError { code message field } } }""", {"in": {
-        "uscc": valid_uscc(), "name": f"{name}{uuid.uuid4().hex[:4]}", "townCode": TOWN, "sector": "INDUSTRY",
-        "industryCode": "C33", "employees": 20, "annualRevenueFen": 2_000_000_000, "principalName": "退保测试",
-        "contactPhone": "13900003333", **extra}}, signed["token"])["registerEnterprise"]
-    assert firm["__typename"] == "Enterprise", firm
-    token = api.login(email, PASSWORD)
-    insurer = api.login("insurer@demo.anze.cn")
-    insurer_id = api.run("{ me { orgId } }", token=insurer)["me"]["orgId"]
-    product = api.run("query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }", {"i": insurer_id},
-                      token)["products"][0]
-    quote = api.run("""mutation($in: QuoteInput!) { requestQuote(input: $in) { __typename ... on Quote { id }
-        ... on OperationError { code message } } }""", {"in": {
-        "enterpriseId": firm["id"], "productId": product["id"], "headcount": 20,
-        "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today().isoformat()}}, token)
-    policy = api.run("mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id number premiumFen } } }",
-                     {"q": quote["requestQuote"]["id"]}, token)["bindQuote"]
-    payment = api.run("mutation($p: ID!) { startPayment(policyId: $p, method: BANK_TRANSFER) { ... on Payment { id } } }",
-                      {"p": policy["id"]}, token)["startPayment"]
-    paid = api.run("""mutation($p: ID!) { confirmOfflinePayment(paymentId: $p, reference: "CANCEL-TEST-1") {
-        ... on Payment { status } } }""", {"p": payment["id"]}, insurer)["confirmOfflinePayment"]
-    assert paid == {"status": "SUCCEEDED"}
-    return {"email": email, "firm": firm["id"], "policy": policy["id"], "number": policy["number"],
-            "premium": str(policy["premiumFen"]), "compulsory": str(firm["compulsory"])}
+    return insured_firm(api, name=f"{name}{uuid.uuid4().hex[:4]}", town=TOWN, password=PASSWORD, employees=20,
+                        industry="C33", limit="lowest", reference="CANCEL-TEST-1", email_prefix="cancel",
+                        principal="退保测试", phone="13900003333", **extra)
 
 
 def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(open_page, platform_url, shots) -> None:
-    state.update(insured_firm(Api(platform_url), "演示-退保测试五金厂"))
+    state.update(cancel_firm(Api(platform_url), "演示-退保测试五金厂"))
     firm = open_page(viewport=PHONE)
     log_in(firm, state["email"], PASSWORD)
     firm.goto(f"/firm/policies/{state['policy']}")
@@ -165,7 +139,7 @@ def test_the_firm_cancels_and_the_insurer_sends_the_refunds(open_page, shots) ->
 
 
 def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(open_page, platform_url, shots) -> None:
-    compulsory = insured_firm(Api(platform_url), "演示-退保测试冶炼厂", highRiskTags=["METAL_SMELTING"])
+    compulsory = cancel_firm(Api(platform_url), "演示-退保测试冶炼厂", highRiskTags=["METAL_SMELTING"])
     assert compulsory["compulsory"] == "True"
     firm = open_page(viewport=PHONE)
     log_in(firm, compulsory["email"], PASSWORD)
@@ -190,7 +164,7 @@ def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(open_page, pla
 def test_a_lower_headcount_is_previewed_as_a_refund_and_a_change_made_meanwhile_is_refused(open_page, platform_url,
                                                                                               shots) -> None:
     api = Api(platform_url)
-    own = insured_firm(api, "演示-批改测试服装厂")
+    own = cancel_firm(api, "演示-批改测试服装厂")
     firm = open_page(viewport=PHONE)
     log_in(firm, own["email"], PASSWORD)
     firm.goto(f"/firm/policies/{own['policy']}/endorse")

@@ -6,13 +6,13 @@ complaints with the overdue filter and records a fact check; another firm cannot
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_journeys_browser import graphql, reload_until
+from tests.web.setup import Api, graphql, reload_until, today
 
 pytestmark = pytest.mark.browser
 
@@ -215,26 +215,15 @@ def test_firm_complains_about_a_visit_from_its_page(open_page, shots, platform_u
     assert response is not None and response.status == 403  # not the demo firm's visit
 
 
-def _token(client: httpx.Client, email: str) -> str:
-    login = client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
-                                                   'password: $p) { ... on AuthPayload { token } } }',
-                                          "variables": {"e": email, "p": PASSWORD}})
-    return str(login.json()["data"]["login"]["token"])
-
-
 def _book_as_second_firm(platform_url: str, email: str, agency_id: str) -> dict[str, str]:
     """A self-paid visit of the demo agency three weeks ahead (clear of the journeys' coming week)."""
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=22)
-    with httpx.Client(base_url=platform_url, timeout=30) as client:
-        headers = {"Authorization": f"Bearer {_token(client, email)}"}
+    start = today() + timedelta(days=22)
+    api = Api(platform_url)
+    with api.client:
+        token = api.login(email, PASSWORD)
 
         def gql(document: str, variables: dict) -> dict:
-            body = client.post("/graphql", headers=headers, json={"query": document, "variables": variables}).json()
-            assert not body.get("errors"), body
-            return body["data"]
+            return api.run(document, variables, token)
 
         offerings = gql("query($a: ID!) { agency(id: $a) { offerings { id bookable townCodes } } }",
                         {"a": agency_id})["agency"]["offerings"]
@@ -256,10 +245,11 @@ def _book_as_second_firm(platform_url: str, email: str, agency_id: str) -> dict[
 
 def _file_as_second_firm(platform_url: str, email: str, agency_id: str, subject: str) -> str:
     """A complaint filed straight through the gateway by the second firm (set-up, not what is tested)."""
-    with httpx.Client(base_url=platform_url, timeout=30) as client:
-        body = client.post("/graphql", headers={"Authorization": f"Bearer {_token(client, email)}"}, json={
-            "query": """mutation($in: ComplaintInput!) { fileComplaint(input: $in) { __typename
-                ... on Complaint { id } ... on OperationError { code message } } }""",
-            "variables": {"in": {"agencyId": agency_id, "subject": subject, "description": "详见附件说明"}}}).json()
-    assert body["data"]["fileComplaint"]["__typename"] == "Complaint", body
-    return str(body["data"]["fileComplaint"]["id"])
+    api = Api(platform_url)
+    with api.client:
+        filed = api.run("""mutation($in: ComplaintInput!) { fileComplaint(input: $in) { __typename
+            ... on Complaint { id } ... on OperationError { code message } } }""",
+                        {"in": {"agencyId": agency_id, "subject": subject, "description": "详见附件说明"}},
+                        api.login(email, PASSWORD))
+    assert filed["fileComplaint"]["__typename"] == "Complaint", filed
+    return str(filed["fileComplaint"]["id"])

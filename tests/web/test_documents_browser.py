@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_insurer_panel_browser import Api, uscc
+from tests.web.setup import Api, insured_firm, today, visit_with_a_hazard
 
 pytestmark = pytest.mark.browser
 
@@ -27,89 +25,14 @@ GUANHAIWEI = "330282107"  # 观海卫镇, served by the demo agency
 HAZARD_TEXT = "危化品仓库未设置防爆照明(文书测试)"
 
 
-def insured_firm(platform_url: str) -> dict[str, str]:
-    """A firm of its own with an ACTIVE policy: signed up, registered, quoted, bound, paid by transfer and
-    confirmed by the demo insurer."""
-    api = Api(platform_url)
-    insurer = api.token("insurer@demo.anze.cn")
-    email = f"documents-{uuid.uuid4().hex[:8]}@example.com"
-    signed = api.client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { signUp(email: $e, '
-                                               'password: $p) { ... on AuthPayload { token } } }',
-                                               "variables": {"e": email, "p": FIRM_PASSWORD}}).json()
-    name = f"演示-保单下载测试厂{uuid.uuid4().hex[:4]}"
-    firm = api.run(signed["data"]["signUp"]["token"], """mutation($in: EnterpriseInput!) { registerEnterprise(
-        input: $in) { ... on Enterprise { id } ... on OperationError { code message } } }""", {"in": {
-        "uscc": uscc(), "name": name, "townCode": ZHOUXIANG, "sector": "INDUSTRY", "industryCode": "C38",
-        "employees": 15, "annualRevenueFen": 500_000_000, "principalName": "演示负责人",
-        "contactPhone": "13900005678"}})["registerEnterprise"]
-    token = api.token(email, FIRM_PASSWORD)  # a token that carries the firm
-    product = api.run(token, "query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }",
-                      {"i": api.run(insurer, "{ me { orgId } }")["me"]["orgId"]})["products"][0]
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    quote = api.run(token, "mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }",
-                    {"in": {"enterpriseId": firm["id"], "productId": product["id"], "headcount": 15,
-                            "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today.isoformat()}})
-    policy = api.run(token, "mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id number } } }",
-                     {"q": quote["requestQuote"]["id"]})["bindQuote"]
-    payment = api.run(token, "mutation($p: ID!) { startPayment(policyId: $p, method: BANK_TRANSFER) { "
-                             "... on Payment { id } } }", {"p": policy["id"]})["startPayment"]
-    confirmed = api.run(insurer, 'mutation($p: ID!) { confirmOfflinePayment(paymentId: $p, reference: "BANK-DOC-1") '
-                                 "{ ... on Payment { status } } }", {"p": payment["id"]})
-    assert confirmed["confirmOfflinePayment"]["status"] == "SUCCEEDED", confirmed
-    return {"email": email, "firm": name, "policy": policy["id"], "number": policy["number"]}
-
-
-def visit_with_a_hazard(platform_url: str) -> dict[str, str]:
-    """A firm of its own (no policy: the visit is paid by the firm) with a visit of the demo agency for the demo
-    expert, confirmed, checked in and reported with one hazard: the visit has a written hazard notice."""
-    api = Api(platform_url)
-    email = f"notice-{uuid.uuid4().hex[:8]}@example.com"
-    signed = api.client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { signUp(email: $e, '
-                                               'password: $p) { ... on AuthPayload { token } } }',
-                                               "variables": {"e": email, "p": FIRM_PASSWORD}}).json()
-    firm = api.run(signed["data"]["signUp"]["token"], """mutation($in: EnterpriseInput!) { registerEnterprise(
-        input: $in) { ... on Enterprise { id name } ... on OperationError { code message } } }""", {"in": {
-        "uscc": uscc(), "name": f"演示-整改通知测试厂{uuid.uuid4().hex[:4]}", "townCode": GUANHAIWEI,
-        "sector": "INDUSTRY", "industryCode": "C26", "employees": 20, "annualRevenueFen": 800_000_000,
-        "principalName": "演示负责人", "contactPhone": "13900006789"}})["registerEnterprise"]
-    token = api.token(email, FIRM_PASSWORD)
-    agency, expert = api.token("agency@demo.anze.cn"), api.token("expert@demo.anze.cn")
-    agency_id = api.run(agency, "{ me { orgId } }")["me"]["orgId"]
-    expert_id = api.run(expert, "{ me { expertId } }")["me"]["expertId"]
-    offering = next(o["id"] for o in api.run(token, "query($a: ID!) { agency(id: $a) { offerings { id serviceType "
-                                                    "} } }", {"a": agency_id})["agency"]["offerings"]
-                    if o["serviceType"] == "HAZARD_INSPECTION")
-    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=35)
-    slots = api.run(token, "query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f, to: $t) "
-                           "{ start expertId } }", {"o": offering, "f": start.isoformat(),
-                                                    "t": (start + timedelta(days=14)).isoformat()})["availableSlots"]
-    booked: dict = {}
-    for slot in [s for s in slots if s["expertId"] == expert_id][::3]:
-        booked = api.run(token, """mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
-            ... on Booking { id number } ... on OperationError { code message } } }""", {"in": {
-            "offeringId": offering, "enterpriseId": firm["id"], "start": slot["start"], "expertId": expert_id,
-            "funding": "SELF"}})["bookVisit"]
-        if booked["__typename"] == "Booking":
-            break
-        assert booked["code"] == "SLOT_TAKEN", booked
-    assert booked.get("__typename") == "Booking", "no free time of the demo expert five weeks ahead"
-    step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ ... on Booking {{ status }} ... on OperationError {{ code }} }} }}"
-    assert api.run(agency, step.format(op="confirmBooking"), {"b": booked["id"]})["confirmBooking"] == {
-        "status": "CONFIRMED"}
-    assert api.run(expert, step.format(op="checkIn"), {"b": booked["id"]})["checkIn"] == {"status": "CHECKED_IN"}
-    deadline = (start + timedelta(days=30)).isoformat()
-    reported = api.run(expert, """mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
-        input: $in) { __typename ... on OperationError { code message } } }""", {"b": booked["id"], "in": {
-        "summary": "现场检查(文书测试)", "items": ["危化品储存"], "hazards": [{
-            "grade": "GENERAL", "description": HAZARD_TEXT, "location": "仓库", "deadline": deadline}]}})
-    assert reported["submitVisitReport"]["__typename"] == "Booking", reported
-    return {"email": email, "firm": firm["name"], "firm_id": firm["id"], "booking": booked["id"],
-            "number": booked["number"]}
-
-
 @pytest.fixture(scope="module")
 def firm(platform_url: str) -> dict[str, str]:
-    return insured_firm(platform_url)
+    """A firm of its own with an ACTIVE policy: signed up, registered, quoted, bound, paid by transfer and
+    confirmed by the demo insurer."""
+    made = insured_firm(Api(platform_url), name=f"演示-保单下载测试厂{uuid.uuid4().hex[:4]}", town=ZHOUXIANG,
+                        password=FIRM_PASSWORD, employees=15, industry="C38", limit="lowest", reference="BANK-DOC-1",
+                        email_prefix="documents", revenue_fen=500_000_000, phone="13900005678")
+    return {**made, "firm": made["name"]}  # the certificate shows the firm's name
 
 
 def downloaded_text(page, link: str) -> tuple[str, str]:
@@ -169,7 +92,7 @@ def test_insurer_downloads_the_certificate_from_its_policy_page(open_page, shots
 
 @pytest.fixture(scope="module")
 def visit(platform_url: str) -> dict[str, str]:
-    return visit_with_a_hazard(platform_url)
+    return visit_with_a_hazard(Api(platform_url), password=FIRM_PASSWORD, town=GUANHAIWEI, hazard=HAZARD_TEXT)
 
 
 def test_firm_and_expert_download_the_hazard_notice_from_the_visit_page(open_page, shots, visit) -> None:
@@ -198,14 +121,14 @@ def test_firm_and_expert_download_the_hazard_notice_from_the_visit_page(open_pag
 def test_a_policy_awaiting_payment_offers_no_download_and_its_address_says_why(open_page, shots, platform_url,
                                                                                visit) -> None:
     api = Api(platform_url)
-    token = api.token(visit["email"], FIRM_PASSWORD)
-    product = api.run(token, "{ products { id limitOptionsFen } }")["products"][0]
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    quote = api.run(token, "mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }",
+    token = api.login(visit["email"], FIRM_PASSWORD)
+    product = api.run("{ products { id limitOptionsFen } }", token=token)["products"][0]
+    quote = api.run("mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }",
                     {"in": {"enterpriseId": visit["firm_id"], "productId": product["id"], "headcount": 20,
-                            "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today.isoformat()}})
-    pending = api.run(token, "mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id } } }",
-                      {"q": quote["requestQuote"]["id"]})["bindQuote"]
+                            "limitPerPersonFen": product["limitOptionsFen"][0], "startDate": today().isoformat()}},
+                    token)
+    pending = api.run("mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id } } }",
+                      {"q": quote["requestQuote"]["id"]}, token)["bindQuote"]
     page = open_page()
     log_in(page, visit["email"], FIRM_PASSWORD)
     page.goto("/firm/policies")

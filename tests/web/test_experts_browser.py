@@ -10,14 +10,13 @@ as they were)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_journeys_browser import graphql
+from tests.web.setup import graphql, today
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +24,6 @@ NAME = "赵新任(测试)"
 EMAIL = f"zhao.xinren-{uuid.uuid4().hex[:6]}@test.anze.cn"
 PASSWORD = "zhao-expert-password-1"
 state: dict[str, str] = {}
-
-
-def today():
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def submit(page, form: str) -> None:

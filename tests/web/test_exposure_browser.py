@@ -12,14 +12,12 @@ journeys (test_journeys_browser.py) and the demo expert's coming week are left a
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-import httpx
 import pytest
 
-from tests.web.conftest import DEMO_PASSWORD, PHONE, log_in
-from tests.web.test_register_browser import valid_uscc
+from tests.web.conftest import PHONE, log_in
+from tests.web.setup import Api, confirmed_visit_of_the_demo_agency, registered_firm, today
 
 pytestmark = pytest.mark.browser
 
@@ -31,68 +29,31 @@ HAZARD = "喷漆房未设置防爆电气(演示)"
 state: dict[str, str] = {}
 
 
-def gql(client: httpx.Client, document: str, variables: dict | None = None, token: str | None = None) -> dict:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = client.post("/graphql", json={"query": document, "variables": variables or {}}, headers=headers).json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-def login(client: httpx.Client, email: str, password: str = DEMO_PASSWORD) -> str:
-    data = gql(client, "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { "
-                       "... on AuthPayload { token } ... on OperationError { code message } } }",
-               {"e": email, "p": password})
-    return data["login"]["token"]
-
-
 def set_up_a_rejected_major_hazard(platform_url: str) -> dict[str, str]:
     """A new firm signs up and registers; the demo agency's expert visits it weeks ahead, reports a MAJOR hazard;
     the firm submits a rectification; the expert rejects it."""
-    with httpx.Client(base_url=platform_url, timeout=30) as client:
+    api = Api(platform_url)
+    with api.client:
         email, password = f"exposure-{uuid.uuid4().hex[:8]}@example.cn", "exposure-test-2026"
-        gql(client, "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { __typename } }",
-            {"e": email, "p": password})
-        firm = gql(client, """mutation($in: EnterpriseInput!) { registerEnterprise(input: $in) { __typename
-            ... on Enterprise { id } ... on OperationError { code message } } }""", {"in": {
-            "uscc": valid_uscc(), "name": FIRM, "townCode": TOWN, "sector": "INDUSTRY", "industryCode": "C26",
-            "employees": 20, "annualRevenueFen": 500_000_000, "principalName": "演示负责人",
-            "contactPhone": "13900005678"}}, login(client, email, password))["registerEnterprise"]
-        assert firm["__typename"] == "Enterprise", firm
-        owner = login(client, email, password)  # a token that carries the firm
-        expert = login(client, "expert@demo.anze.cn")
-        agency = login(client, "agency@demo.anze.cn")
-        expert_id = gql(client, "{ me { expertId } }", token=expert)["me"]["expertId"]
-        agencies = gql(client, "{ agencies(first: 50) { nodes { id offerings { id serviceType } experts { id } } } }",
-                       token=agency)["agencies"]["nodes"]
-        offering = next(o["id"] for a in agencies if expert_id in [e["id"] for e in a["experts"]]
-                        for o in a["offerings"] if o["serviceType"] == "HAZARD_INSPECTION")
-        start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=40)
-        slots = gql(client, """query($o: ID!, $f: Date!, $t: Date!, $x: ID) { availableSlots(offeringId: $o,
-            from: $f, to: $t, expertId: $x) { start expertId } }""", {
-            "o": offering, "f": start.isoformat(), "t": (start + timedelta(days=14)).isoformat(), "x": expert_id},
-            owner)["availableSlots"]
-        for slot in slots[::5]:
-            booked = gql(client, """mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
-                ... on Booking { id start } ... on OperationError { code message } } }""", {"in": {
-                "offeringId": offering, "enterpriseId": firm["id"], "start": slot["start"], "expertId": expert_id,
-                "funding": "SELF"}}, owner)["bookVisit"]
-            if booked["__typename"] == "Booking":
-                break
-        assert booked["__typename"] == "Booking", booked
+        firm = registered_firm(api, email=email, password=password, name=FIRM, town=TOWN, employees=20,
+                               industry="C26", revenue_fen=500_000_000, phone="13900005678")
+        owner = api.login(email, password)  # a token that carries the firm
+        expert = api.login("expert@demo.anze.cn")
+        expert_id = api.run("{ me { expertId } }", token=expert)["me"]["expertId"]
+        booked = confirmed_visit_of_the_demo_agency(api, owner, firm["id"], start=today() + timedelta(days=40),
+                                                    expert_id=expert_id, pick=lambda slots: slots[::5])
         step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ __typename ... on OperationError {{ code message }} }} }}"
-        assert gql(client, step.format(op="confirmBooking"), {"b": booked["id"]}, agency)["confirmBooking"][
-            "__typename"] == "Booking"
-        assert gql(client, step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"]["__typename"] == "Booking"
+        assert api.run(step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"]["__typename"] == "Booking"
         deadline = date.fromisoformat(booked["start"][:10]) + timedelta(days=30)
-        report = gql(client, """mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
+        report = api.run("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
             input: $in) { __typename ... on Booking { hazards { id } } ... on OperationError { code message } } }""",
                      {"b": booked["id"], "in": {"summary": "喷漆房专项检查(演示)", "items": [], "hazards": [{
                          "grade": "MAJOR", "description": HAZARD, "location": "喷漆房", "deadline": deadline.isoformat(),
                          "sixInPlace": SIX}]}}, expert)["submitVisitReport"]
         [hazard] = report["hazards"]
-        gql(client, """mutation($h: ID!) { submitRectification(hazardId: $h, input: {description: "更换了开关"}) {
+        api.run("""mutation($h: ID!) { submitRectification(hazardId: $h, input: {description: "更换了开关"}) {
             __typename } }""", {"h": hazard["id"]}, owner)
-        rejected = gql(client, """mutation($h: ID!) { verifyRectification(hazardId: $h, accepted: false,
+        rejected = api.run("""mutation($h: ID!) { verifyRectification(hazardId: $h, accepted: false,
             note: "未更换防爆电气，整改不合格") { ... on Hazard { status } } }""", {"h": hazard["id"]}, expert)
         assert rejected["verifyRectification"]["status"] == "OPEN"
         return {"firm": firm["id"], "hazard": hazard["id"]}

@@ -8,108 +8,61 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import httpx
 import pytest
 
-from tests.web.conftest import DEMO_PASSWORD, PHONE, log_in
+from tests.web.conftest import PHONE, log_in
+from tests.web.setup import Api, insured_firm, today
 
 pytestmark = pytest.mark.browser
 
 OTHER_AGENCY = "宁波衡信安全评价咨询有限公司(演示)"  # approved, not on the demo insurer's panel
 PANEL_AGENCY = "慈溪众安应急服务有限公司(演示)"  # on the demo insurer's panel, serves towns the demo firm is not in
 FIRM_PASSWORD = "a-long-password-panels"
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 setup: dict[str, str] = {}
 
 
-def uscc() -> str:
-    body = "91330282" + "".join(ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
-    total = sum(ALPHABET.index(c) * w for c, w in zip(body, WEIGHTS, strict=True))
-    return body + ALPHABET[(31 - total % 31) % 31]
-
-
-class Api:
-    """Set-up straight through the gateway, as a given account."""
-
-    def __init__(self, url: str) -> None:
-        self.client = httpx.Client(base_url=url, timeout=30)
-
-    def token(self, email: str, password: str = DEMO_PASSWORD) -> str:
-        body = self.client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
-                                                  'password: $p) { ... on AuthPayload { token } } }',
-                                                  "variables": {"e": email, "p": password}}).json()
-        return str(body["data"]["login"]["token"])
-
-    def run(self, token: str, document: str, variables: dict | None = None) -> dict:
-        body = self.client.post("/graphql", json={"query": document, "variables": variables or {}},
-                                headers={"Authorization": f"Bearer {token}"}).json()
-        assert not body.get("errors"), body
-        return body["data"]
-
-
-def insured_firm(platform_url: str) -> dict[str, str]:
+def insured_firm_with_a_visit(platform_url: str) -> dict[str, str]:
     """A firm of its own in a town the panel agency serves: signed up, registered, insured with the demo insurer
     (paid by transfer, confirmed), with one insurer-funded visit booked three weeks ahead."""
     api = Api(platform_url)
-    insurer = api.token("insurer@demo.anze.cn")
-    agency = next(a for a in api.run(insurer, "{ agencies(first: 50) { nodes { name offerings { id serviceType "
-                                              "townCodes priceFen } } } }")["agencies"]["nodes"]
+    insurer = api.login("insurer@demo.anze.cn")
+    agency = next(a for a in api.run("{ agencies(first: 50) { nodes { name offerings { id serviceType "
+                                     "townCodes priceFen } } } }", token=insurer)["agencies"]["nodes"]
                   if a["name"] == PANEL_AGENCY)
     offering = next(o for o in agency["offerings"] if o["serviceType"] == "HAZARD_INSPECTION")
-    email = f"panels-{uuid.uuid4().hex[:8]}@example.com"
-    signed = api.client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { signUp(email: $e, '
-                                               'password: $p) { ... on AuthPayload { token } } }',
-                                               "variables": {"e": email, "p": FIRM_PASSWORD}}).json()
     name = f"演示-台账测试机械厂{uuid.uuid4().hex[:4]}"
-    firm = api.run(signed["data"]["signUp"]["token"], """mutation($in: EnterpriseInput!) { registerEnterprise(
-        input: $in) { ... on Enterprise { id } ... on OperationError { code message } } }""", {"in": {
-        "uscc": uscc(), "name": name, "townCode": offering["townCodes"][0], "sector": "INDUSTRY",
-        "industryCode": "C34", "employees": 60, "annualRevenueFen": 2_000_000_000, "principalName": "演示负责人",
-        "contactPhone": "13900004321"}})["registerEnterprise"]
-    token = api.token(email, FIRM_PASSWORD)  # a token that carries the firm
-    product = api.run(token, "query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }",
-                      {"i": api.run(insurer, "{ me { orgId } }")["me"]["orgId"]})["products"][0]
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    quote = api.run(token, """mutation($in: QuoteInput!) { requestQuote(input: $in) { ... on Quote { id } } }""",
-                    {"in": {"enterpriseId": firm["id"], "productId": product["id"], "headcount": 60,
-                            "limitPerPersonFen": product["limitOptionsFen"][-1], "startDate": today.isoformat()}})
-    policy = api.run(token, "mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id number } } }",
-                     {"q": quote["requestQuote"]["id"]})["bindQuote"]
-    payment = api.run(token, "mutation($p: ID!) { startPayment(policyId: $p, method: BANK_TRANSFER) { "
-                             "... on Payment { id } } }", {"p": policy["id"]})["startPayment"]
-    api.run(insurer, 'mutation($p: ID!) { confirmOfflinePayment(paymentId: $p, reference: "BANK-PANELS-1") { '
-                     "... on Payment { status } } }", {"p": payment["id"]})
+    own = insured_firm(api, name=name, town=offering["townCodes"][0], password=FIRM_PASSWORD, employees=60,
+                       industry="C34", limit="highest", reference="BANK-PANELS-1", email_prefix="panels")
+    token = own["token"]
     for _ in range(100):  # the bookings service learns the policy from its event
-        if api.run(token, "query($p: ID!) { preventionLedger(policyId: $p) { budgetFen } }",
-                   {"p": policy["id"]})["preventionLedger"]:
+        if api.run("query($p: ID!) { preventionLedger(policyId: $p) { budgetFen } }",
+                   {"p": own["policy"]}, token)["preventionLedger"]:
             break
         time.sleep(0.2)
-    start = today + timedelta(days=21)
-    slots = api.run(token, "query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f, to: $t) "
-                           "{ start expertId } }", {"o": offering["id"], "f": start.isoformat(),
-                                                    "t": (start + timedelta(days=14)).isoformat()})["availableSlots"]
+    start = today() + timedelta(days=21)
+    slots = api.run("query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f, to: $t) "
+                    "{ start expertId } }", {"o": offering["id"], "f": start.isoformat(),
+                                             "t": (start + timedelta(days=14)).isoformat()}, token)["availableSlots"]
     booking = None
     for slot in slots[::5]:
-        booked = api.run(token, """mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
+        booked = api.run("""mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
             ... on Booking { id number } ... on OperationError { code message } } }""", {"in": {
-            "offeringId": offering["id"], "enterpriseId": firm["id"], "start": slot["start"],
-            "expertId": slot["expertId"], "policyId": policy["id"], "funding": "INSURER"}})["bookVisit"]
+            "offeringId": offering["id"], "enterpriseId": own["firm"], "start": slot["start"],
+            "expertId": slot["expertId"], "policyId": own["policy"], "funding": "INSURER"}}, token)["bookVisit"]
         if booked["__typename"] == "Booking":
             booking = booked
             break
         assert booked["code"] == "SLOT_TAKEN", booked
     assert booking is not None, "no free time for the visit"
-    return {"email": email, "firm": name, "policy": policy["id"], "number": policy["number"],
+    return {"email": own["email"], "firm": name, "policy": own["policy"], "number": own["number"],
             "booking": booking["number"]}
 
 
 @pytest.fixture(scope="module")
 def firm(platform_url: str) -> dict[str, str]:
-    return insured_firm(platform_url)
+    return insured_firm_with_a_visit(platform_url)
 
 
 def test_insurer_adds_and_removes_an_agency_and_sees_the_history(open_page, shots) -> None:

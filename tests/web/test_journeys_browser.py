@@ -8,39 +8,16 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
-from tests.web.conftest import ARTIFACTS, DEMO_PASSWORD, PHONE, log_in
+from tests.web.conftest import ARTIFACTS, PHONE, log_in
+from tests.web.setup import graphql, reload_until
 
 pytestmark = pytest.mark.browser
 
 TOWN = "330282107"  # 观海卫镇, the demo firm's town
 DEMO_FIRM, DEMO_FIRM_PHONE = "演示-观海卫小微五金厂", "13900000000"
 journey: dict[str, str] = {}
-
-
-def reload_until(page, locator: str, text: str, tries: int = 20) -> None:
-    """The agency and its expert read the firm once the policy service has learnt the booking (an event)."""
-    for _ in range(tries):
-        if text in page.locator(locator).inner_text():
-            return
-        page.wait_for_timeout(500)
-        page.reload()
-    assert text in page.locator(locator).inner_text()
-
-
-def graphql(platform_url: str, email: str, document: str, variables: dict | None = None) -> dict:
-    """Set-up and checks straight through the gateway, as the given demo account."""
-    with httpx.Client(base_url=platform_url, timeout=30) as client:
-        login = client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
-                                                       'password: $p) { ... on AuthPayload { token } } }',
-                                              "variables": {"e": email, "p": DEMO_PASSWORD}})
-        token = login.json()["data"]["login"]["token"]
-        body = client.post("/graphql", json={"query": document, "variables": variables or {}},
-                           headers={"Authorization": f"Bearer {token}"}).json()
-    assert not body.get("errors"), body
-    return body["data"]
 
 
 def insured_in_town(page, as_of: str) -> int:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import struct
 import uuid
 import zlib
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import httpx
 import pytest
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_register_browser import valid_uscc
+from tests.web.setup import WAIT_FOR_THE_LEDGER, Api, confirmed_visit_of_the_demo_agency, insured_firm, today
 
 pytestmark = pytest.mark.browser
 
@@ -39,88 +37,17 @@ def png(rgb: tuple[int, int, int], size: int = 24) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-class Api:
-    """GraphQL straight through the gateway, for the set-up only."""
-
-    def __init__(self, platform_url: str) -> None:
-        self.client = httpx.Client(base_url=platform_url, timeout=30)
-
-    def run(self, document: str, variables: dict | None = None, token: str | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        body = self.client.post("/graphql", json={"query": document, "variables": variables or {}},
-                                headers=headers).json()
-        assert not body.get("errors"), body
-        return body["data"]
-
-    def login(self, email: str, password: str = "anze-demo-2026") -> str:
-        data = self.run("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename "
-                        "... on AuthPayload { token } ... on OperationError { code message } } }",
-                        {"e": email, "p": password})
-        assert data["login"]["__typename"] == "AuthPayload", data
-        return str(data["login"]["token"])
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
 def insured_firm_with_a_confirmed_visit(api: Api) -> None:
     """A firm of its own (account, registry, insurer-funded cover), a visit of the demo agency two weeks ahead,
     confirmed by the agency for the demo expert."""
-    email = f"photo-firm-{uuid.uuid4().hex[:8]}@example.com"
-    signed = api.run("mutation($e: String!, $p: String!) { signUp(email: $e, password: $p, role: ENTERPRISE) { "
-                     "... on AuthPayload { token } ... on OperationError { code message } } }",
-                     {"e": email, "p": PASSWORD})["signUp"]
-    firm = api.run("""mutation($in: EnterpriseInput!) { registerEnterprise(input: $in) { __typename
-        ... on Enterprise { id } ... on OperationError { code message field } } }""", {"in": {
-        "uscc": valid_uscc(), "name": f"演示-照片测试机械厂{uuid.uuid4().hex[:4]}", "townCode": TOWN,
-        "sector": "INDUSTRY", "industryCode": "C34", "employees": 60, "annualRevenueFen": 2_000_000_000,
-        "principalName": "照片测试", "contactPhone": "13900002222"}}, signed["token"])["registerEnterprise"]
-    assert firm["__typename"] == "Enterprise", firm
-    token = api.login(email, PASSWORD)
-    insurer = api.login("insurer@demo.anze.cn")
-    insurer_id = api.run("{ me { orgId } }", token=insurer)["me"]["orgId"]
-    product = api.run("query($i: ID) { products(insurerId: $i) { id limitOptionsFen } }", {"i": insurer_id},
-                      token)["products"][0]
-    quote = api.run("""mutation($in: QuoteInput!) { requestQuote(input: $in) { __typename ... on Quote { id }
-        ... on OperationError { code message } } }""", {"in": {
-        "enterpriseId": firm["id"], "productId": product["id"], "headcount": 60,
-        "limitPerPersonFen": product["limitOptionsFen"][-1], "startDate": today().isoformat()}}, token)
-    policy = api.run("mutation($q: ID!) { bindQuote(quoteId: $q) { ... on Policy { id } } }",
-                     {"q": quote["requestQuote"]["id"]}, token)["bindQuote"]
-    payment = api.run("mutation($p: ID!) { startPayment(policyId: $p, method: BANK_TRANSFER) { ... on Payment { id } } }",
-                      {"p": policy["id"]}, token)["startPayment"]
-    paid = api.run("""mutation($p: ID!) { confirmOfflinePayment(paymentId: $p, reference: "PHOTO-TEST-1") {
-        ... on Payment { status } } }""", {"p": payment["id"]}, insurer)["confirmOfflinePayment"]
-    assert paid == {"status": "SUCCEEDED"}
-    agency = api.login("agency@demo.anze.cn")
-    agency_id = api.run("{ me { orgId } }", token=agency)["me"]["orgId"]
-    offering = next(o["id"] for o in api.run("query($a: ID!) { agency(id: $a) { offerings { id serviceType } } }",
-                                             {"a": agency_id}, token)["agency"]["offerings"]
-                    if o["serviceType"] == "HAZARD_INSPECTION")
-    start = today() + timedelta(days=14)
-    slots = api.run("""query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f, to: $t) {
-        start expertId } }""", {"o": offering, "f": start.isoformat(),
-                                "t": (start + timedelta(days=14)).isoformat()}, token)["availableSlots"]
-    booked: dict = {}
-    for slot in slots[-1::-5]:  # late slots of the fortnight: far from the journeys' first free time
-        for _ in range(40):  # the prevention ledger opens once bookings learns the policy (an event)
-            booked = api.run("""mutation($in: BookVisitInput!) { bookVisit(input: $in) { __typename
-                ... on Booking { id } ... on OperationError { code message } } }""", {"in": {
-                "offeringId": offering, "enterpriseId": firm["id"], "start": slot["start"],
-                "expertId": slot["expertId"], "policyId": policy["id"], "funding": "INSURER"}}, token)["bookVisit"]
-            if booked.get("code") not in ("INVALID_STATE", "INSUFFICIENT_BUDGET", "NOT_FOUND", "VALIDATION"):
-                break
-            import time
-
-            time.sleep(0.5)
-        if booked.get("__typename") == "Booking":
-            break
-    assert booked.get("__typename") == "Booking", booked
-    confirmed = api.run("mutation($b: ID!) { confirmBooking(bookingId: $b) { ... on Booking { status } "
-                        "... on OperationError { code message } } }", {"b": booked["id"]}, agency)
-    assert confirmed["confirmBooking"] == {"status": "CONFIRMED"}, confirmed
-    setup.update(email=email, firm=firm["id"], booking=booked["id"])
+    own = insured_firm(api, name=f"演示-照片测试机械厂{uuid.uuid4().hex[:4]}", town=TOWN, password=PASSWORD,
+                       employees=60, industry="C34", limit="highest", reference="PHOTO-TEST-1",
+                       email_prefix="photo-firm", principal="照片测试", phone="13900002222")
+    booked = confirmed_visit_of_the_demo_agency(
+        api, own["token"], own["firm"], start=today() + timedelta(days=14), policy_id=own["policy"],
+        pick=lambda slots: slots[-1::-5],  # late slots of the fortnight: far from the journeys' first free time
+        retry_on=WAIT_FOR_THE_LEDGER)  # the prevention ledger opens once bookings learns the policy (an event)
+    setup.update(email=own["email"], firm=own["firm"], booking=booked["id"])
 
 
 def image_loaded(page, selector: str) -> int:

@@ -9,13 +9,12 @@ week and the demo firm's insured visit stay as those journeys left them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import httpx
 import pytest
 
-from tests.web.conftest import DEMO_PASSWORD, PHONE, log_in
+from tests.web.conftest import PHONE, log_in
+from tests.web.setup import Api, today
 
 pytestmark = pytest.mark.browser
 
@@ -23,24 +22,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 EXPERT_EMAIL, EXPERT_PASSWORD = "wu.xuanpai@test.anze.cn", "wu-expert-password-1"
 EXPERT_NAME = "吴选派(测试)"
-
-
-def today():
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def token_of(client: httpx.Client, email: str, password: str = DEMO_PASSWORD) -> str:
-    body = client.post("/graphql", json={"query": 'mutation($e: String!, $p: String!) { login(email: $e, '
-                                                  'password: $p) { ... on AuthPayload { token } } }',
-                                         "variables": {"e": email, "p": password}}).json()
-    return str(body["data"]["login"]["token"])
-
-
-def gql(client: httpx.Client, token: str, document: str, variables: dict | None = None) -> dict:
-    body = client.post("/graphql", json={"query": document, "variables": variables or {}},
-                       headers={"Authorization": f"Bearer {token}"}).json()
-    assert not body.get("errors"), body
-    return body["data"]
 
 
 def fill_qualification(page, number: str, valid_until: str) -> None:
@@ -121,38 +102,39 @@ def test_a_qualification_expiring_within_30_days_is_flagged(open_page, shots) ->
 def book_far_ahead(platform_url: str) -> tuple[str, str]:
     """A new expert of the demo agency (certified from day 90, with an account) and a firm-paid visit of the demo
     firm on day 91 or later given to another expert: (booking id, new expert id)."""
-    with httpx.Client(base_url=platform_url, timeout=30) as client:
-        agency_token = token_of(client, "agency@demo.anze.cn")
-        agency_id = gql(client, agency_token, "{ me { orgId } }")["me"]["orgId"]
+    api = Api(platform_url)
+    with api.client:
+        agency_token = api.login("agency@demo.anze.cn")
+        agency_id = api.run("{ me { orgId } }", token=agency_token)["me"]["orgId"]
         certified = {"name": "注册安全工程师(测试)", "number": "WEB-ZA-0001", "serviceTypes": ["HAZARD_INSPECTION"],
                      "validFrom": (today() + timedelta(days=90)).isoformat(),
                      "validUntil": (today() + timedelta(days=3 * 365)).isoformat()}
-        created = gql(client, agency_token, """mutation($a: ID!, $in: ExpertInput!) { addExpert(agencyId: $a,
+        created = api.run("""mutation($a: ID!, $in: ExpertInput!) { addExpert(agencyId: $a,
             input: $in) { __typename ... on Expert { id } ... on OperationError { code message } } }""",
-                      {"a": agency_id, "in": {"name": EXPERT_NAME, "specialties": ["HAZARD_INSPECTION"],
-                                              "certificates": [certified]}})["addExpert"]
+                          {"a": agency_id, "in": {"name": EXPERT_NAME, "specialties": ["HAZARD_INSPECTION"],
+                                                  "certificates": [certified]}}, agency_token)["addExpert"]
         assert created["__typename"] == "Expert", created
         expert_id = created["id"]
-        account = gql(client, agency_token, """mutation($in: AccountInput!) { createAccount(input: $in) {
+        account = api.run("""mutation($in: AccountInput!) { createAccount(input: $in) {
             __typename ... on OperationError { code message } } }""", {"in": {
             "email": EXPERT_EMAIL, "password": EXPERT_PASSWORD, "role": "EXPERT", "orgId": agency_id,
-            "expertId": expert_id, "displayName": EXPERT_NAME}})["createAccount"]
+            "expertId": expert_id, "displayName": EXPERT_NAME}}, agency_token)["createAccount"]
         assert account["__typename"] == "User", account
-        offering = next(o["id"] for o in gql(client, agency_token, "query($id: ID!) { agency(id: $id) { offerings {"
-                                             " id serviceType } } }", {"id": agency_id})["agency"]["offerings"]
+        offering = next(o["id"] for o in api.run("query($id: ID!) { agency(id: $id) { offerings { id serviceType "
+                                                 "} } }", {"id": agency_id}, agency_token)["agency"]["offerings"]
                         if o["serviceType"] == "HAZARD_INSPECTION")
 
-        firm_token = token_of(client, "enterprise@demo.anze.cn")
-        firm_id = gql(client, firm_token, "{ me { orgId } }")["me"]["orgId"]
+        firm_token = api.login("enterprise@demo.anze.cn")
+        firm_id = api.run("{ me { orgId } }", token=firm_token)["me"]["orgId"]
         start = today() + timedelta(days=91)
-        slots = gql(client, firm_token, """query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o,
+        slots = api.run("""query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o,
             from: $f, to: $t) { start expertId } }""", {"o": offering, "f": start.isoformat(),
-                                                        "t": (start + timedelta(days=14)).isoformat()})
+                                                        "t": (start + timedelta(days=14)).isoformat()}, firm_token)
         for slot in [s for s in slots["availableSlots"] if s["expertId"] != expert_id][::5]:
-            booked = gql(client, firm_token, """mutation($in: BookVisitInput!) { bookVisit(input: $in) {
+            booked = api.run("""mutation($in: BookVisitInput!) { bookVisit(input: $in) {
                 __typename ... on Booking { id expert { id } } ... on OperationError { code message } } }""",
-                         {"in": {"offeringId": offering, "enterpriseId": firm_id, "start": slot["start"],
-                                 "expertId": slot["expertId"], "funding": "SELF"}})["bookVisit"]
+                             {"in": {"offeringId": offering, "enterpriseId": firm_id, "start": slot["start"],
+                                     "expertId": slot["expertId"], "funding": "SELF"}}, firm_token)["bookVisit"]
             if booked.get("code") == "SLOT_TAKEN":
                 continue
             assert booked["__typename"] == "Booking", booked

@@ -8,19 +8,9 @@ import uuid
 import pytest
 
 from tests.web.conftest import log_in
+from tests.web.setup import valid_uscc
 
 pytestmark = pytest.mark.browser
-
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def valid_uscc() -> str:
-    """A made-up unified social credit code in Cixi with a correct check character (GB 32100-2015)."""
-    body = "91330282" + "".join(ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
-    total = sum(ALPHABET.index(c) * w for c, w in zip(body, WEIGHTS, strict=True))
-    return body + ALPHABET[(31 - total % 31) % 31]
-
 
 def fill_firm(page, uscc: str) -> None:
     page.fill("#f-name", "演示-注册测试五金厂")

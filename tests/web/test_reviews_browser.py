@@ -3,9 +3,9 @@ is shown next to the stars with the text kept), the agency's public page shows t
 once from /agency/reviews and the reply shows publicly; a second review of the same visit, sent from a page
 opened before the first, is refused with a clear message.
 
-The set-up is this module's own (test_documents_browser.py's helper: a firm that signs itself up, a visit of
-the demo agency for the demo expert five weeks ahead, confirmed, checked in and reported through GraphQL as
-the proper accounts), away from the demo firm and the coming week that the journeys use."""
+The set-up is this module's own (visit_with_a_hazard of tests/web/setup.py, as in test_documents_browser.py: a
+firm that signs itself up, a visit of the demo agency for the demo expert five weeks ahead, confirmed, checked
+in and reported through GraphQL as the proper accounts), away from the demo firm and the coming week that the journeys use."""
 
 from __future__ import annotations
 
@@ -14,21 +14,23 @@ import uuid
 import pytest
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.test_documents_browser import FIRM_PASSWORD, visit_with_a_hazard
-from tests.web.test_insurer_panel_browser import Api
+from tests.web.setup import Api, visit_with_a_hazard
 
 pytestmark = pytest.mark.browser
 
 REVIEW_TEXT = f"专家讲解细致，隐患指认清楚({uuid.uuid4().hex[:6]})"
 REPLY_TEXT = "感谢认可，整改期间如有疑问请随时联系我们。"
+FIRM_PASSWORD = "a-long-password-documents"
+GUANHAIWEI = "330282107"  # 观海卫镇, served by the demo agency
+HAZARD_TEXT = "危化品仓库未设置防爆照明(文书测试)"
 setup: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
 def visit(platform_url: str) -> dict[str, str]:
-    made = visit_with_a_hazard(platform_url)
     api = Api(platform_url)
-    made["agency"] = api.run(api.token("agency@demo.anze.cn"), "{ me { orgId } }")["me"]["orgId"]
+    made = visit_with_a_hazard(api, password=FIRM_PASSWORD, town=GUANHAIWEI, hazard=HAZARD_TEXT)
+    made["agency"] = api.org_of("agency@demo.anze.cn")
     return made
 
 
