@@ -127,32 +127,6 @@ def insured_firm(api: Api, *, name: str, town: str, password: str, employees: in
             "premium": str(policy["premiumFen"])}
 
 
-def visit_with_a_hazard(api: Api, *, password: str, town: str, hazard: str, days_ahead: int = 35) -> dict[str, str]:
-    """A firm of its own (no policy: the visit is paid by the firm) with a visit of the demo agency for the demo
-    expert ``days_ahead`` days ahead, confirmed, checked in and reported with one GENERAL hazard: the visit has a
-    written hazard notice."""
-    email = f"notice-{uuid.uuid4().hex[:8]}@example.com"
-    firm = registered_firm(api, email=email, password=password, name=f"演示-整改通知测试厂{uuid.uuid4().hex[:4]}",
-                           town=town, employees=20, industry="C26", revenue_fen=800_000_000, phone="13900006789")
-    token = api.login(email, password)
-    expert = api.login("expert@demo.anze.cn")
-    expert_id = api.run("{ me { expertId } }", token=expert)["me"]["expertId"]
-    start = today() + timedelta(days=days_ahead)
-    booked = confirmed_visit_of_the_demo_agency(
-        api, token, firm["id"], start=start, pick=lambda slots: [s for s in slots if s["expertId"] == expert_id][::3],
-        only_slot_taken=True)
-    step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ ... on Booking {{ status }} ... on OperationError {{ code }} }} }}"
-    assert api.run(step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"] == {"status": "CHECKED_IN"}
-    deadline = (start + timedelta(days=30)).isoformat()
-    reported = api.run("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
-        input: $in) { __typename ... on OperationError { code message } } }""", {"b": booked["id"], "in": {
-        "summary": "现场检查(文书测试)", "items": ["危化品储存"], "hazards": [{
-            "grade": "GENERAL", "description": hazard, "location": "仓库", "deadline": deadline}]}}, expert)
-    assert reported["submitVisitReport"]["__typename"] == "Booking", reported
-    return {"email": email, "firm": firm["name"], "firm_id": firm["id"], "booking": booked["id"],
-            "number": booked["number"]}
-
-
 WAIT_FOR_THE_LEDGER = ("INVALID_STATE", "INSUFFICIENT_BUDGET", "NOT_FOUND", "VALIDATION")
 
 
@@ -193,3 +167,29 @@ def confirmed_visit_of_the_demo_agency(api: Api, token: str, firm_id: str, *, st
                         "... on OperationError { code message } } }", {"b": booked["id"]}, agency)
     assert confirmed["confirmBooking"] == {"status": "CONFIRMED"}, confirmed
     return booked
+
+
+def visit_with_a_hazard(api: Api, *, password: str, town: str, hazard: str, days_ahead: int = 35) -> dict[str, str]:
+    """A firm of its own (no policy: the visit is paid by the firm) with a visit of the demo agency for the demo
+    expert ``days_ahead`` days ahead, confirmed, checked in and reported with one GENERAL hazard: the visit has a
+    written hazard notice."""
+    email = f"notice-{uuid.uuid4().hex[:8]}@example.com"
+    firm = registered_firm(api, email=email, password=password, name=f"演示-整改通知测试厂{uuid.uuid4().hex[:4]}",
+                           town=town, employees=20, industry="C26", revenue_fen=800_000_000, phone="13900006789")
+    token = api.login(email, password)
+    expert = api.login("expert@demo.anze.cn")
+    expert_id = api.run("{ me { expertId } }", token=expert)["me"]["expertId"]
+    start = today() + timedelta(days=days_ahead)
+    booked = confirmed_visit_of_the_demo_agency(
+        api, token, firm["id"], start=start, pick=lambda slots: [s for s in slots if s["expertId"] == expert_id][::3],
+        only_slot_taken=True)
+    step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ ... on Booking {{ status }} ... on OperationError {{ code }} }} }}"
+    assert api.run(step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"] == {"status": "CHECKED_IN"}
+    deadline = (start + timedelta(days=30)).isoformat()
+    reported = api.run("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
+        input: $in) { __typename ... on OperationError { code message } } }""", {"b": booked["id"], "in": {
+        "summary": "现场检查(文书测试)", "items": ["危化品储存"], "hazards": [{
+            "grade": "GENERAL", "description": hazard, "location": "仓库", "deadline": deadline}]}}, expert)
+    assert reported["submitVisitReport"]["__typename"] == "Booking", reported
+    return {"email": email, "firm": firm["name"], "firm_id": firm["id"], "booking": booked["id"],
+            "number": booked["number"]}
