@@ -1,7 +1,7 @@
 """Reviews of agencies by firms (served by the providers service): the types, the query and the mutations.
 Who may do what is the service's rule: the firm of a booking whose visit report it acknowledged reviews it
-once; the agency reviewed replies once; any logged-in caller reads them. The service keeps no firm name with
-a review, so a review names no firm.
+once; the agency reviewed replies once; anyone reads an approved agency's reviews, the visit reviewed being shown
+only to those involved (the firm, the agency) and the bureau. The service keeps no firm name with a review.
 
 Not to be confused with ``reviewAgency``, the bureau's vetting decision on an agency."""
 
@@ -34,7 +34,8 @@ REVIEW_TEXT_MAX = 2000
 class Review:
     id: strawberry.ID
     agency_id: strawberry.ID
-    booking_id: strawberry.ID
+    booking_id: strawberry.ID | None = strawberry.field(description="the visit reviewed; null for callers not "
+                                                         "involved (the public, other firms)")
     rating: int = strawberry.field(description="1 to 5 stars")
     text: str
     created_at: datetime
@@ -46,13 +47,16 @@ class Review:
     async def booking(self, info: Info) -> Annotated[Booking, strawberry.lazy("gateway.bookings.types")] | None:
         from gateway.bookings.types import Booking
 
+        if self.booking_id is None:
+            return None
         row = await info.context.loaders.booking.load(str(self.booking_id))
         return Booking.from_api(row) if row else None
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Review:
         return cls(id=strawberry.ID(row["id"]), agency_id=strawberry.ID(row["agency_id"]),
-                   booking_id=strawberry.ID(row["booking_id"]), rating=int(row["stars"]),
+                   booking_id=strawberry.ID(row["booking_id"]) if row.get("booking_id") else None,
+                   rating=int(row["stars"]),
                    text=row.get("text") or "", created_at=to_datetime(row["created_at"]),
                    reply=row.get("reply"),
                    replied_at=to_datetime(row["replied_at"]) if row.get("replied_at") else None)
@@ -69,12 +73,11 @@ ReviewResult = Annotated[Review | OperationError, strawberry.union("ReviewResult
 
 @strawberry.type
 class ReviewsQuery:
-    @strawberry.field(description="Reviews (newest first) of an agency, or the review of one visit; for any "
-                      "logged-in caller (the service does not let the public read them).")
+    @strawberry.field(description="Reviews (newest first) of an approved agency, for anyone (firms choose an "
+                      "agency by them); the review of one visit, for its own firm.")
     async def reviews(self, info: Info, agency_id: strawberry.ID | None = None,
                       booking_id: strawberry.ID | None = None, first: int | None = 20,
                       after: str | None = None) -> Connection[Review]:
-        info.context.require()
         params = {**page_params(first, after), "agency_id": str(agency_id) if agency_id else None,
                   "booking_id": str(booking_id) if booking_id else None}
         return connection(await info.context.providers.reviews(params), Review.from_api)

@@ -30,9 +30,9 @@ class ReviewOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    booking_id: str
+    booking_id: str | None = Field(None, description="the visit reviewed; null for callers not involved")
     agency_id: str
-    enterprise_id: str
+    enterprise_id: str | None = Field(None, description="the firm that wrote it; null for callers not involved")
     stars: int
     text: str
     reply: str | None

@@ -97,7 +97,12 @@ async def test_a_firm_reviews_its_acknowledged_visit_once_and_the_agency_replies
     assert one["nodes"] == [{"id": review["id"]}]
 
 
-async def test_the_public_cannot_read_reviews(platform):
-    body = await platform.gql("query($a: ID!) { reviews(agencyId: $a) { totalCount } }",
-                              {"a": platform.ctx["demo_agency_id"]})
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+async def test_the_public_reads_an_agencys_reviews_without_the_visits(platform):
+    body = await platform.gql("query($a: ID!) { reviews(agencyId: $a) { totalCount nodes { rating bookingId "
+                              "booking { id } } } }", {"a": platform.ctx["demo_agency_id"]})
+    assert not body.get("errors"), body
+    nodes = body["data"]["reviews"]["nodes"]
+    assert body["data"]["reviews"]["totalCount"] == len(nodes)
+    assert all(n["bookingId"] is None and n["booking"] is None for n in nodes)  # nobody's visit is shown
+    refused = await platform.gql("query($b: ID!) { reviews(bookingId: $b) { totalCount } }", {"b": "bkg_any"})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # listing by visit is the firm's own

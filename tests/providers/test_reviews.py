@@ -91,6 +91,35 @@ async def test_the_review_of_one_booking_is_found_by_its_booking(kit):
     assert none["items"] == []
 
 
+async def test_anyone_reads_an_approved_agencys_reviews_but_only_those_involved_see_the_firm_and_visit(kit):
+    agency = await kit.approved_agency()
+    booking = _booking()
+    await deliver(kit, "bookings.visit.acknowledged", visit_payload(booking, agency["id"], "ent_r7"))
+    await _review(kit, booking, "ent_r7", stars=5, text="整改建议很实用")
+
+    async def listed(headers=None, **params):
+        return await kit.client.get("/v1/reviews", params={"agency_id": agency["id"], **params},
+                                    headers=headers or {})
+
+    public = (await listed()).json()["items"]  # no token at all
+    assert [(r["stars"], r["text"], r["enterprise_id"], r["booking_id"]) for r in public] == [
+        (5, "整改建议很实用", None, None)]
+    other_firm = (await listed(kit.enterprise("ent_other"))).json()["items"]
+    assert other_firm[0]["enterprise_id"] is None and other_firm[0]["booking_id"] is None
+    for involved in (kit.enterprise("ent_r7"), kit.agency(agency["id"])):
+        row = (await listed(involved)).json()["items"][0]
+        assert row["enterprise_id"] == "ent_r7" and row["booking_id"] == booking
+    # which agencies a firm reviewed is the firm's own business
+    snooping = await kit.client.get("/v1/reviews", params={"enterprise_id": "ent_r7"},
+                                    headers=kit.enterprise("ent_other"))
+    assert snooping.status_code == 403
+    assert (await kit.client.get("/v1/reviews", params={"booking_id": booking})).status_code == 403
+    assert (await kit.client.get("/v1/reviews")).status_code == 422  # the public names an agency
+    # a suspended agency's reviews leave the public view with it
+    assert (await kit.decide(agency["id"], "SUSPEND")).status_code == 200
+    assert (await listed()).json()["items"] == []
+
+
 async def test_the_same_event_delivered_twice_counts_once(kit):
     agency = await kit.approved_agency()
     booking = _booking()

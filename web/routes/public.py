@@ -147,11 +147,9 @@ async def agency_page(request: Request, agency_id: str, after: str = "") -> Resp
     agency = (await query(request, AGENCY, {"id": agency_id})).data.get("agency")
     if agency is None:
         return not_found(request)
-    reviews = None  # the providers service lets only logged-in callers read reviews
-    if optional_user(request) is not None:
-        reviews = (await query(request, AGENCY_REVIEWS, {"id": agency_id, "after": after or None,
-                                                         "first": request.app.state.settings.page_size})
-                   ).data.get("reviews")
+    reviews = (await query(request, AGENCY_REVIEWS, {"id": agency_id, "after": after or None,
+                                                     "first": request.app.state.settings.page_size})
+               ).data.get("reviews")
     return render(request, "public/agency.html", {"agency": agency, "regions": await region_names(request),
                                                   "reviews": reviews})
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.kernel.auth import Principal, Role, allow
-from services.kernel.errors import ValidationProblem
+from services.kernel.auth import PUBLIC, MaybePrincipal, Principal, Role, allow
+from services.kernel.errors import Forbidden, ValidationProblem
 from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams
 from services.kernel.runtime import Session
@@ -57,15 +57,37 @@ async def reply(review_id: str, data: ReplyIn, session: Session,
                                                         principal=principal))
 
 
-@router.get("/reviews", response_model=Page[ReviewOut], dependencies=[allow(*ALL_ROLES)],
+@router.get("/reviews", response_model=Page[ReviewOut], dependencies=[PUBLIC],
             summary="Reviews of an agency (newest first)")
-async def list_reviews(session: Session, agency_id: str | None = None, enterprise_id: str | None = None,
-                       booking_id: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                       cursor: str | None = None) -> Page[ReviewOut]:
+async def list_reviews(session: Session, principal: MaybePrincipal, agency_id: str | None = None,
+                       enterprise_id: str | None = None, booking_id: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None) -> Page[ReviewOut]:
+    """Anyone reads an approved agency's reviews, without who wrote them or about which visit (firms choose an
+    agency by them). The firm and the visit are shown to the firm that wrote the review, the agency reviewed,
+    the bureau and admin; only the firm itself (and the bureau, admin) lists by firm or by visit."""
+    overseer = principal is not None and principal.role in (Role.BUREAU, Role.ADMIN)
+    if (enterprise_id or booking_id) and not overseer:
+        if principal is None or principal.role is not Role.ENTERPRISE or enterprise_id not in (None, principal.org):
+            raise Forbidden("only the firm itself lists its reviews by firm or by visit")
+        enterprise_id = principal.org
+    if not (agency_id or enterprise_id or overseer):
+        raise ValidationProblem("name the agency whose reviews to list", field="agency_id")
+    if agency_id and not overseer and not (principal is not None and principal.org == agency_id):
+        agency = await repository.get_agency(session, agency_id)
+        if agency is None or agency.status != AgencyStatus.APPROVED.value:
+            return Page(items=[], next_cursor=None, total=0)
     stmt = feedback.review_list(agency_id=agency_id, enterprise_id=enterprise_id,
                                 booking_id=booking_id)
     rows, next_cursor, total = await feedback.page_reviews(session, stmt, PageParams(limit=limit, cursor=cursor))
-    return Page(items=[ReviewOut.model_validate(r) for r in rows], next_cursor=next_cursor, total=total)
+    return Page(items=[review_out(r, principal) for r in rows], next_cursor=next_cursor, total=total)
+
+
+def review_out(review: Any, principal: Principal | None) -> ReviewOut:
+    """The review as this caller may read it: the firm and the visit only for those involved and the bureau."""
+    out = ReviewOut.model_validate(review)
+    involved = principal is not None and (principal.role in (Role.BUREAU, Role.ADMIN)
+                                          or principal.org in (review.enterprise_id, review.agency_id))
+    return out if involved else out.model_copy(update={"enterprise_id": None, "booking_id": None})
 
 
 # ---------------------------------------------------------------- complaints
