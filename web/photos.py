@@ -87,13 +87,14 @@ class Photo:
     media_type: str
 
 
-async def fetch(request: Request, photo_id: str) -> Photo | None:
-    """A photo's bytes as the logged-in user may see them; None when there is no such photo."""
+async def fetch(request: Request, photo_id: str, *, thumb: bool = False) -> Photo | None:
+    """A photo's bytes as the logged-in user may see them (its thumbnail, a JPEG at most 320 px on its longer
+    side, with ``thumb``); None when there is no such photo."""
     if not PHOTO_ID.match(photo_id):
         return None
     user = optional_user(request)
-    response = await file_request(gateway_of(request), "GET", f"{UPLOAD_PATH}/{photo_id}",
-                                  token=user.token if user else None)
+    path = f"{UPLOAD_PATH}/{photo_id}" + ("?size=thumb" if thumb else "")
+    response = await file_request(gateway_of(request), "GET", path, token=user.token if user else None)
     if response.status_code in (404, 422):
         return None
     media_type = response.headers.get("content-type", "").split(";")[0].strip()

@@ -1,14 +1,15 @@
 """Photos over plain HTTP, since GraphQL carries no files: ``POST /uploads/photos`` passes a multipart file on to
 the bookings service with the caller's token and answers the id to cite in ``HazardInput.photoIds`` /
 ``RectificationInput.photoIds``; ``GET /uploads/photos/{id}`` passes the bytes back under the service's rule (the
-uploader's organisation, and once a hazard cites the photo, whoever sees that hazard). The service's problems
+uploader's organisation, and once a hazard cites the photo, whoever sees that hazard), and with ``?size=thumb``
+the service's thumbnail (a JPEG at most 320 px on its longer side) under the same rule. The service's problems
 (``UNSUPPORTED_MEDIA_TYPE``, ``TOO_LARGE``, ``VALIDATION``, ``FORBIDDEN``, ``NOT_FOUND``) pass through as they are."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -20,6 +21,8 @@ from services.kernel.errors import ProblemError
 router = APIRouter(tags=["photos"])
 
 PhotoId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the id the upload answered")]
+PhotoSize = Annotated[Literal["thumb"] | None, Query(
+    description="`thumb`: the thumbnail, a JPEG at most 320 px on its longer side; none: the photo as uploaded")]
 # who may fetch a photo is the service's rule; the gateway only asks for a valid token
 ANY_ROLE = allow(*Role)
 
@@ -53,10 +56,12 @@ async def upload_photo(request: Request, principal: CurrentPrincipal, file: Uplo
 
 
 @router.get("/uploads/photos/{photo_id}", dependencies=[ANY_ROLE], response_class=Response,
-            summary="a photo's bytes, for who may see it",
+            summary="a photo's bytes (or its thumbnail with `size=thumb`), for who may see it",
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
-async def get_photo(request: Request, principal: CurrentPrincipal, photo_id: PhotoId) -> Response:
-    response = await _bookings(request).send("GET", f"/v1/photos/{photo_id}", token=principal.token)
+async def get_photo(request: Request, principal: CurrentPrincipal, photo_id: PhotoId,
+                    size: PhotoSize = None) -> Response:
+    response = await _bookings(request).send("GET", f"/v1/photos/{photo_id}", token=principal.token,
+                                             params={"size": size} if size else None)
     # private: the answer depends on who asks, so no shared cache may keep it
     return Response(response.content, media_type=response.headers.get("content-type", "application/octet-stream"),
                     headers={"Cache-Control": "private, max-age=600", "X-Content-Type-Options": "nosniff"})

@@ -3,18 +3,21 @@ and prevention metrics (``/v1/...``)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 
-from services.bookings import archive, hazards, ledger, metrics, plans, repository
+from services.bookings import archive, hazards, ledger, metrics, plans, repository, thumbnails
 from services.bookings.api import ANY, Ctx, Paging, Session, split_ids
+from services.bookings.context import BookingContext
 from services.bookings.models import Hazard, Photo, PolicyLedger, ServicePlan, TimeOff, WorkingHours
 from services.bookings.schemas import HazardOut, LedgerEntryOut, LedgerOut, RectificationIn, VerificationIn
 from services.kernel.auth import CurrentPrincipal, Principal, Role, allow
@@ -23,6 +26,7 @@ from services.kernel.ids import new_id
 from services.kernel.paging import Page, paginate
 
 router = APIRouter(prefix="/v1")
+log = logging.getLogger("anze.bookings.photos")
 
 
 # ---------------------------------------------------------------- hazards
@@ -307,20 +311,32 @@ async def upload_photo(request: Request, ctx: Ctx, session: Session, principal: 
     if content_type is None:  # served back as an image later: the bytes must be one, not just the label
         raise ProblemError("the file is not a JPEG, PNG or WebP image", code="UNSUPPORTED_MEDIA_TYPE", status=415,
                            field="file")
+    try:  # decoded once here: bytes that only look like an image are refused, and the thumbnail is ready
+        thumb = await asyncio.to_thread(thumbnails.make_thumbnail, data)
+    except thumbnails.NotAnImage:
+        raise ProblemError("the file cannot be read as a JPEG, PNG or WebP image", code="UNSUPPORTED_MEDIA_TYPE",
+                           status=415, field="file") from None
     photo = Photo(id=new_id("pho"), owner_org=principal.org, content_type=content_type,
                   size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key="",
                   created_at=ctx.now())
     photo.storage_key = photo.id
     await ctx.storage.put(photo.storage_key, data)
+    await ctx.storage.put(thumbnails.thumbnail_key(photo.id), thumb)
     session.add(photo)
     await session.flush()
     return {"id": photo.id, "content_type": photo.content_type, "size_bytes": photo.size_bytes, "sha256": photo.sha256}
 
 
+PHOTO_CACHE = {"Cache-Control": "private, max-age=600"}  # the answer depends on who asks: no shared cache
+
+
 @router.get("/photos/{photo_id}", dependencies=[ANY], response_class=Response, tags=["photos"],
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-async def get_photo(ctx: Ctx, session: Session, principal: CurrentPrincipal, photo_id: str) -> Response:
-    """A photo is seen by its uploader's organisation and, once a hazard cites it, by who sees the hazard."""
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}})
+async def get_photo(ctx: Ctx, session: Session, principal: CurrentPrincipal, photo_id: str,
+                    size: Annotated[Literal["thumb"] | None, Query(
+                        description="`thumb`: a JPEG at most 320 px on its longer side")] = None) -> Response:
+    """A photo is seen by its uploader's organisation and, once a hazard cites it, by who sees the hazard; its
+    thumbnail under the same rule."""
     photo = await session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"no photo {photo_id}")
@@ -328,7 +344,28 @@ async def get_photo(ctx: Ctx, session: Session, principal: CurrentPrincipal, pho
         await hazards.get_visible(session=session, principal=principal, hazard_id=photo.hazard_id)
     elif principal.role is not Role.ADMIN and photo.owner_org != principal.org:
         raise Forbidden("this photo is not cited by any hazard you can see")
-    return Response(await ctx.storage.get(photo.storage_key), media_type=photo.content_type)
+    if size == "thumb":
+        thumb = await _thumbnail(ctx, photo)
+        if thumb is not None:
+            return Response(thumb, media_type=thumbnails.THUMB_TYPE, headers=PHOTO_CACHE)
+    return Response(await ctx.storage.get(photo.storage_key), media_type=photo.content_type, headers=PHOTO_CACHE)
+
+
+async def _thumbnail(ctx: BookingContext, photo: Photo) -> bytes | None:
+    """The stored thumbnail, made and stored now for a photo uploaded before thumbnails were made; None (the
+    full photo is answered instead) when an old photo cannot be decoded."""
+    key = thumbnails.thumbnail_key(photo.id)
+    try:
+        return await ctx.storage.get(key)
+    except FileNotFoundError:
+        pass
+    try:
+        thumb = await asyncio.to_thread(thumbnails.make_thumbnail, await ctx.storage.get(photo.storage_key))
+    except thumbnails.NotAnImage:
+        log.warning("photo %s cannot be decoded; its thumbnail is the full photo", photo.id)
+        return None
+    await ctx.storage.put(key, thumb)
+    return thumb
 
 
 # ---------------------------------------------------------------- archive and metrics

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import delete, select, update
 
@@ -16,8 +17,16 @@ from tests.bookings.conftest import at, general_hazard, major_hazard, working_da
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _png() -> bytes:
+    """A small PNG that decodes (an upload is decoded to make its thumbnail)."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 async def _upload(kit, headers, data=PNG, content_type="image/png"):

@@ -166,3 +166,22 @@ async def test_a_photo_over_the_limit_is_refused_as_too_large(platform):
     finally:
         settings.upload_max_bytes = limit
     assert big.status_code == 413 and big.json()["code"] == "TOO_LARGE"
+
+
+async def test_the_thumbnail_passes_through_under_the_same_rule(platform):
+    booking = await checked_in_visit(platform)
+    image = png(width=800, height=400, rgb=(120, 30, 200))
+    photo = (await upload(platform, image, as_="expert")).json()["id"]
+    await report_with_photo(platform, booking, photo)
+    thumb = await platform.client.get(f"/uploads/photos/{photo}", params={"size": "thumb"},
+                                      headers={"Authorization": f"Bearer {platform.tokens['enterprise']}"})
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert thumb.content.startswith(b"\xff\xd8\xff") and thumb.content != image
+    assert thumb.headers["cache-control"].startswith("private, max-age=")
+    assert struct.unpack(">HH", thumb.content[thumb.content.index(b"\xff\xc0") + 5:][:4]) == (160, 320)  # h, w
+    stranger = await platform.client.get(f"/uploads/photos/{photo}", params={"size": "thumb"},
+                                         headers={"Authorization": f"Bearer {await another_firms_token(platform)}"})
+    assert stranger.status_code == 403 and stranger.json()["code"] == "FORBIDDEN"
+    other = await platform.client.get(f"/uploads/photos/{photo}", params={"size": "large"},
+                                      headers={"Authorization": f"Bearer {platform.tokens['enterprise']}"})
+    assert other.status_code == 422 and other.json()["code"] == "VALIDATION"

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 TOWN = "330282107"  # 观海卫镇, served by the demo agency
 PASSWORD = "photo-firm-password-1"
 HAZARD_TEXT = "二号车间灭火器被货物遮挡"
+FULL = 640  # the expert's photo is 640 px square: its thumbnail is 320
 setup: dict[str, str] = {}
 
 
@@ -60,6 +61,11 @@ def image_loaded(page, selector: str) -> int:
     return int(page.eval_on_selector_all(selector, "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"))
 
 
+def photo_id(src: str) -> str:
+    """The photo's id in a thumbnail's ``src`` (``/photos/{id}?size=thumb``)."""
+    return src.split("?")[0].rsplit("/", 1)[1]
+
+
 def test_the_expert_reports_a_hazard_with_a_photo_and_a_wrong_file_is_refused(open_page, platform_url, shots
                                                                              ) -> None:
     insured_firm_with_a_confirmed_visit(Api(platform_url))
@@ -84,11 +90,11 @@ def test_the_expert_reports_a_hazard_with_a_photo_and_a_wrong_file_is_refused(op
     assert page.locator("#booking-status").inner_text() == "已签到"  # and nothing was filed
     shots(page, "wrong-file-refused")
     page.set_input_files("#f-hazard_0_photos", files=[
-        {"name": "hazard.png", "mimeType": "image/png", "buffer": png((220, 60, 40))}])
+        {"name": "hazard.png", "mimeType": "image/png", "buffer": png((220, 60, 40), size=FULL)}])
     page.click("#report-form button[type=submit]:not([name])")
     assert page.locator("#booking-status").inner_text() == "已提交记录", page.locator("main").inner_text()
     assert image_loaded(page, ".hazard-list .photos img") == 1
-    setup["hazard_photo"] = page.get_attribute(".hazard-list .photos img", "src").rsplit("/", 1)[1]
+    setup["hazard_photo"] = photo_id(page.get_attribute(".hazard-list .photos img", "src"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(page, "reported-with-photo")
 
@@ -101,7 +107,17 @@ def test_the_firm_sees_the_photo_and_rectifies_with_its_own(open_page, shots) ->
     page.click(f"a:has-text('{HAZARD_TEXT}')")
     setup["hazard"] = page.url.split("?")[0].rsplit("/", 1)[1]
     assert image_loaded(page, "#hazard-photos img") == 1
+    # a thumbnail made by the server, not the full photo scaled down by CSS, linking to the full photo
+    thumb = page.locator("#hazard-photos img")
+    assert thumb.get_attribute("src") == f"/photos/{setup['hazard_photo']}?size=thumb"
+    assert 0 < page.evaluate("i => i.naturalWidth", thumb.element_handle()) <= 320
+    assert page.get_attribute("#hazard-photos a", "href") == f"/photos/{setup['hazard_photo']}"
     shots(page, "firm-sees-the-photo")
+    hazard_url = page.url
+    page.click("#hazard-photos a")
+    assert page.url.endswith(f"/photos/{setup['hazard_photo']}")
+    assert page.evaluate("document.images[0].naturalWidth") == FULL  # the full photo, as uploaded
+    page.goto(hazard_url)
     page.fill("#f-description", "已移开货物，灭火器前保持通道畅通。")
     page.set_input_files("#f-photos", files=[  # one good photo and one wrong file
         {"name": "fixed.png", "mimeType": "image/png", "buffer": png((40, 160, 60))},
@@ -116,7 +132,7 @@ def test_the_firm_sees_the_photo_and_rectifies_with_its_own(open_page, shots) ->
     page.click("form[action$='/rectify'] button[type=submit]")  # nothing to pick again
     assert page.locator("#hazard-status").inner_text() == "整改待验收", page.locator("main").inner_text()
     assert image_loaded(page, "#hazard-history img") == 1
-    setup["rectification_photo"] = page.get_attribute("#hazard-history img", "src").rsplit("/", 1)[1]
+    setup["rectification_photo"] = photo_id(page.get_attribute("#hazard-history img", "src"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(page, "rectified-with-photo")
 

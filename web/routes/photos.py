@@ -1,5 +1,6 @@
 """``/photos/{id}``: a hazard or rectification photo served from this site (the pages' CSP allows only 'self'),
-fetched through the gateway with the user's token, so a user sees only the photos the service lets them see."""
+fetched through the gateway with the user's token, so a user sees only the photos the service lets them see;
+``?size=thumb`` is its thumbnail (made by the bookings service), any other size the photo itself."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ LoggedIn = Depends(require())
 
 
 @router.get("/photos/{photo_id}")
-async def photo(request: Request, photo_id: str, user: SessionUser = LoggedIn) -> Response:
-    found = await photos.fetch(request, photo_id)
+async def photo(request: Request, photo_id: str, size: str | None = None, user: SessionUser = LoggedIn) -> Response:
+    found = await photos.fetch(request, photo_id, thumb=size == "thumb")
     if found is None:
         return not_found(request)
     # the browser may keep it a while, for this session only (the session cookie changes at the next login)
