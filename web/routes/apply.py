@@ -6,21 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.pages import REFRESH, CsrfChecked, Form, mutate, optional_user, region_names, render, sessions_of
+from web.pages import CsrfChecked, Form, mutate, optional_user, region_names, render, sessions_of
 from web.session import SessionUser
+from web.signup import check_account_fields, onwards_with_fresh_token, sign_up
 
 router = APIRouter(dependencies=[CsrfChecked])
 
 SERVICE_TYPES = ("RISK_ASSESSMENT", "HAZARD_INSPECTION", "TRAINING", "EMERGENCY_DRILL", "STANDARDIZATION", "OTHER")
-
-SIGN_UP = """
-mutation SignUp($email: String!, $password: String!) {
-  signUp(email: $email, password: $password, role: AGENCY) {
-    __typename
-    ... on AuthPayload { token refreshToken user { id email role orgId regionCode } }
-    ... on OperationError { code message field }
-  }
-}"""
 
 APPLY = """
 mutation Apply($input: AgencyApplicationInput!) {
@@ -64,10 +56,7 @@ async def apply(request: Request) -> Response:
     if user is not None and (user.role != "AGENCY" or user.org_id):
         return RedirectResponse("/", status_code=303)
     if user is None:
-        if "@" not in form.value("email"):
-            form.add("email", "请输入有效的邮箱。")
-        if not isinstance(password, str) or len(password) < 10:
-            form.add("password", "密码至少 10 位。")
+        check_account_fields(form, password)
     for name in ("name", "uscc", "contact_name", "contact_phone"):
         if not form.value(name):
             form.add(name, "必填。")
@@ -79,15 +68,10 @@ async def apply(request: Request) -> Response:
         return await _page(request, form, chosen, 400)
     session = None
     if user is None:
-        payload, error = await mutate(request, SIGN_UP, {"email": form.value("email"), "password": password},
-                                      "signUp")
-        if error is not None:
-            form.from_operation_error(error, {"email": "email", "password": "password"})
-            if error.code == "CONFLICT":
-                form.errors["email"] = "该邮箱已注册，请直接登录。"
+        session = user = await sign_up(request, form, str(password), "AGENCY",
+                                       {"email": "email", "password": "password"})
+        if session is None:
             return await _page(request, form, chosen, 400)
-        session = user = sessions_of(request).from_auth_payload(payload)
-        request.state.user = session
     _, error = await mutate(request, APPLY, {"input": {
         "name": form.value("name"), "uscc": form.value("uscc").upper(), "serviceTypes": chosen["service_types"],
         "townCodes": chosen["town_codes"], "contactName": form.value("contact_name"),
@@ -95,10 +79,4 @@ async def apply(request: Request) -> Response:
     if error is not None:
         form.from_operation_error(error, FIELD_NAMES)
         return await _page(request, form, chosen, 400, session)
-    refreshed, error = await mutate(request, REFRESH, {"t": user.refresh_token}, "refreshToken")
-    response = RedirectResponse("/agency?done=applied" if error is None else "/login?next=/agency", status_code=303)
-    if error is None:
-        sessions_of(request).store(response, sessions_of(request).from_auth_payload(refreshed))
-    else:
-        sessions_of(request).logout(response)
-    return response
+    return await onwards_with_fresh_token(request, user, "/agency", "applied")

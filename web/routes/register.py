@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from web.i18n import yuan_to_fen
 from web.pages import (
-    REFRESH,
     CsrfChecked,
     Form,
     mutate,
@@ -21,20 +20,12 @@ from web.pages import (
     sessions_of,
 )
 from web.session import SessionUser
+from web.signup import check_account_fields, onwards_with_fresh_token, sign_up
 
 router = APIRouter(dependencies=[CsrfChecked])
 
 SECTORS = ("INDUSTRY", "CONSTRUCTION", "WHOLESALE", "RETAIL", "TRANSPORT", "WAREHOUSING", "POSTAL",
            "AGRICULTURE", "OTHER")
-
-SIGN_UP = """
-mutation SignUp($email: String!, $password: String!) {
-  signUp(email: $email, password: $password, role: ENTERPRISE) {
-    __typename
-    ... on AuthPayload { token refreshToken user { id email role orgId regionCode } }
-    ... on OperationError { code message field }
-  }
-}"""
 
 REGISTER = """
 mutation Register($input: EnterpriseInput!) {
@@ -96,33 +87,17 @@ async def register(request: Request) -> Response:
     if user is not None and (user.role != "ENTERPRISE" or user.org_id):
         return RedirectResponse("/", status_code=303)
     if user is None:
-        if "@" not in form.value("email"):
-            form.add("email", "请输入有效的邮箱。")
-        if not isinstance(password, str) or len(password) < 10:
-            form.add("password", "密码至少 10 位。")
+        check_account_fields(form, password)
     firm = firm_input(form)
     if not form.ok:
         return await _page(request, form, 400)
     session = None
     if user is None:
-        payload, error = await mutate(request, SIGN_UP, {"email": form.value("email"), "password": password},
-                                      "signUp")
-        if error is not None:
-            form.from_operation_error(error, FIELD_NAMES)
-            if error.code == "CONFLICT":
-                form.errors["email"] = "该邮箱已注册，请直接登录。"
+        session = user = await sign_up(request, form, str(password), "ENTERPRISE", FIELD_NAMES)
+        if session is None:
             return await _page(request, form, 400)
-        session = user = sessions_of(request).from_auth_payload(payload)
-        request.state.user = session
     _, error = await mutate(request, REGISTER, {"input": firm}, "registerEnterprise")
     if error is not None:
         form.from_operation_error(error, FIELD_NAMES)
         return await _page(request, form, 400, session)
-    # a fresh token that carries the firm
-    refreshed, error = await mutate(request, REFRESH, {"t": user.refresh_token}, "refreshToken")
-    response = RedirectResponse("/firm?done=registered" if error is None else "/login?next=/firm", status_code=303)
-    if error is None:
-        sessions_of(request).store(response, sessions_of(request).from_auth_payload(refreshed))
-    else:
-        sessions_of(request).logout(response)
-    return response
+    return await onwards_with_fresh_token(request, user, "/firm", "registered")
