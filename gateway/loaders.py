@@ -47,6 +47,7 @@ class Loaders:
         self.policy = _by_id(policy.policies_by_ids)
         self.ledger = _by_id(bookings.ledgers, key="policy_id")
         self.agency = _by_id(providers.agencies_by_ids)
+        self.qualifications_of_agency = _grouped(providers.qualifications_of_agencies, "agency_id")
         self.offering = _by_id(providers.offerings_by_ids)
         self.expert = _by_id(providers.experts_by_ids)
         self.booking = _by_id(bookings.bookings_by_ids)

@@ -65,6 +65,9 @@ class ProvidersClient(BoundClient):
         return dict(await self.post(f"/v1/agencies/{agency_id}/qualifications", body,
                                     idempotency_key=idempotency_key))
 
+    async def qualifications_of_agencies(self, agency_ids: Iterable[str]) -> list[Row]:
+        return await self.by_ids("/v1/qualifications", agency_ids, key="agency_ids")
+
     async def notices(self, agency_id: str) -> list[Row]:
         return list(await self.get(f"/v1/agencies/{agency_id}/notices"))
 

@@ -66,8 +66,8 @@ class Agency:
                       "is attached shows only to the agency itself, the bureau and admin.")
     async def qualifications(self, info: Info) -> list[Qualification]:
         rows = self.qualification_rows
-        if rows is None:  # a list row: only the agency's own page carries its qualifications
-            rows = (await info.context.providers.agency(str(self.id))).get("qualifications") or []
+        if rows is None:  # a list row: the qualifications of every agency listed come in one call
+            rows = await info.context.loaders.qualifications_of_agency.load(str(self.id))
         today = datetime.now(SHANGHAI).date()
         return sorted((Qualification.from_api(row, today) for row in rows), key=lambda q: q.valid_until)
 

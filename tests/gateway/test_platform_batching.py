@@ -85,3 +85,22 @@ async def test_the_payments_of_a_list_of_policies_come_in_one_call(platform):
     paid = [n for n in many["policies"]["nodes"] if n["payments"]]
     assert paid and all(p["status"] for n in paid for p in n["payments"])  # the rows reach their own policy
     assert many_calls == one_calls == 2, (one_calls, many_calls)  # the list, then every policy's payments
+
+
+AGENCIES_WITH_QUALIFICATIONS = """query($n: Int) { agencies(first: $n) { nodes { id qualifications { id validUntil }
+} } }"""
+
+
+async def test_the_qualifications_of_a_list_of_agencies_come_in_one_call(platform):
+    def provider_calls(before: dict[str, int]) -> int:
+        return platform.gateway.service_calls()["providers"] - before["providers"]
+
+    before = platform.gateway.service_calls()
+    one = await platform.data(AGENCIES_WITH_QUALIFICATIONS, {"n": 1}, as_="bureau")
+    one_calls = provider_calls(before)
+    before = platform.gateway.service_calls()
+    many = await platform.data(AGENCIES_WITH_QUALIFICATIONS, {"n": 50}, as_="bureau")
+    many_calls = provider_calls(before)
+    assert len(one["agencies"]["nodes"]) == 1 and len(many["agencies"]["nodes"]) >= 3
+    assert all(a["qualifications"] for a in many["agencies"]["nodes"])  # every demo agency holds some
+    assert many_calls == one_calls == 2, (one_calls, many_calls)  # the list, then every agency's qualifications

@@ -33,6 +33,12 @@ async def test_a_pdf_scan_is_stored_and_the_agency_and_bureau_can_download_it(ki
     # The public page of the agency does not point at the scan; firms cannot fetch it.
     public = (await kit.client.get(f"/v1/agencies/{agency['id']}")).json()
     assert public["qualifications"][0]["scan_id"] is None
+    # nor does the batch read of several agencies' qualifications; the agency itself and the bureau see it
+    batch = {"agency_ids": agency["id"]}
+    assert [q["scan_id"] for q in (await kit.client.get("/v1/qualifications", params=batch)).json()] == [None]
+    for headers in (kit.agency(agency["id"]), kit.bureau()):
+        own = (await kit.client.get("/v1/qualifications", params=batch, headers=headers)).json()
+        assert [q["id"] for q in own] == [qid] and own[0]["scan_id"] == response.json()["scan_id"]
     denied = await kit.client.get(f"/v1/agencies/{agency['id']}/qualifications/{qid}/scan",
                                   headers=kit.enterprise())
     assert denied.status_code == 403

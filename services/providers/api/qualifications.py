@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from services.kernel.auth import Principal, Role, allow
+from services.kernel.auth import PUBLIC, MaybePrincipal, Principal, Role, allow
 from services.kernel.db import utcnow
 from services.kernel.errors import NotFound
 from services.kernel.ids import new_id
 from services.kernel.runtime import Runtime, Session
 from services.providers import repository as repo
 from services.providers import service
+from services.providers.api.common import IdsQuery, parse_ids
 from services.providers.clock import local_today
 from services.providers.models import Agency, StoredFile
 from services.providers.schemas import QualificationOut
@@ -26,6 +27,26 @@ UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
     413: {"description": "TOO_LARGE: the file is over the size limit"},
     415: {"description": "UNSUPPORTED_MEDIA_TYPE: not a PDF, PNG or JPEG"},
 }
+
+
+@router.get("/qualifications", response_model=list[QualificationOut], dependencies=[PUBLIC],
+            summary="The qualifications of several agencies at once (the gateway's batch)")
+async def qualifications_of_agencies(session: Session, principal: MaybePrincipal, agency_ids: IdsQuery = None
+                                     ) -> list[QualificationOut]:
+    """As on each agency's own page: those of the agencies the caller may see, scans named only to the agency
+    itself, the bureau and admin."""
+    visible = {a.id: a for a in await repo.agencies_by_ids(session, parse_ids(agency_ids) or [])
+               if service.may_see_agency(principal, a)}
+    today = local_today()
+    out = []
+    for q in await repo.qualifications_of(session, list(visible)):
+        view = service.qualification_view(q, today)
+        agency = visible[q.agency_id]
+        if not (principal is not None and (principal.role in (Role.ADMIN, Role.BUREAU)
+                                           or service.is_own_agency(principal, agency))):
+            view.scan_id = None
+        out.append(view)
+    return out
 
 
 def _may_read_private(principal: Principal, agency: Agency) -> None:
