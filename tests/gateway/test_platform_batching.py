@@ -71,18 +71,19 @@ POLICIES_WITH_PAYMENTS = """query($n: Int) { policies(first: $n) { nodes { id nu
 } } }"""
 
 
-async def test_the_payments_of_a_list_of_policies_come_in_one_call(platform):
-    def policy_calls(before: dict[str, int]) -> int:
-        return platform.gateway.service_calls()["policy"] - before["policy"]
+async def calls_to(platform, service: str, document: str, first: int, as_: str) -> tuple[int, list]:
+    """The calls one query makes to ``service``, and the list's nodes."""
+    before = platform.gateway.service_calls()
+    data = await platform.data(document, {"n": first}, as_=as_)
+    [nodes] = [v["nodes"] for v in data.values()]
+    return platform.gateway.service_calls()[service] - before[service], nodes
 
-    before = platform.gateway.service_calls()
-    one = await platform.data(POLICIES_WITH_PAYMENTS, {"n": 1}, as_="insurer")
-    one_calls = policy_calls(before)
-    before = platform.gateway.service_calls()
-    many = await platform.data(POLICIES_WITH_PAYMENTS, {"n": 50}, as_="insurer")
-    many_calls = policy_calls(before)
-    assert len(one["policies"]["nodes"]) == 1 and len(many["policies"]["nodes"]) >= 10
-    paid = [n for n in many["policies"]["nodes"] if n["payments"]]
+
+async def test_the_payments_of_a_list_of_policies_come_in_one_call(platform):
+    one_calls, one = await calls_to(platform, "policy", POLICIES_WITH_PAYMENTS, 1, "insurer")
+    many_calls, many = await calls_to(platform, "policy", POLICIES_WITH_PAYMENTS, 50, "insurer")
+    assert len(one) == 1 and len(many) >= 10
+    paid = [n for n in many if n["payments"]]
     assert paid and all(p["status"] for n in paid for p in n["payments"])  # the rows reach their own policy
     assert many_calls == one_calls == 2, (one_calls, many_calls)  # the list, then every policy's payments
 
@@ -92,15 +93,8 @@ AGENCIES_WITH_QUALIFICATIONS = """query($n: Int) { agencies(first: $n) { nodes {
 
 
 async def test_the_qualifications_of_a_list_of_agencies_come_in_one_call(platform):
-    def provider_calls(before: dict[str, int]) -> int:
-        return platform.gateway.service_calls()["providers"] - before["providers"]
-
-    before = platform.gateway.service_calls()
-    one = await platform.data(AGENCIES_WITH_QUALIFICATIONS, {"n": 1}, as_="bureau")
-    one_calls = provider_calls(before)
-    before = platform.gateway.service_calls()
-    many = await platform.data(AGENCIES_WITH_QUALIFICATIONS, {"n": 50}, as_="bureau")
-    many_calls = provider_calls(before)
-    assert len(one["agencies"]["nodes"]) == 1 and len(many["agencies"]["nodes"]) >= 3
-    assert all(a["qualifications"] for a in many["agencies"]["nodes"])  # every demo agency holds some
+    one_calls, one = await calls_to(platform, "providers", AGENCIES_WITH_QUALIFICATIONS, 1, "bureau")
+    many_calls, many = await calls_to(platform, "providers", AGENCIES_WITH_QUALIFICATIONS, 50, "bureau")
+    assert len(one) == 1 and len(many) >= 3
+    assert all(a["qualifications"] for a in many)  # every demo agency holds some
     assert many_calls == one_calls == 2, (one_calls, many_calls)  # the list, then every agency's qualifications
