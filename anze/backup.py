@@ -15,10 +15,11 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from services.kernel import clock
 
 log = logging.getLogger("anze.backup")
 
@@ -257,7 +258,7 @@ async def restore_one(part: str, entry: dict[str, Any], url: str, directory: Pat
 async def backup(directory: Path, databases: dict[str, str], pg_bin: Path | None = None) -> dict[str, Any]:
     """Back up each part's database into ``directory`` (created; must hold no earlier backup)."""
     _new_backup_folder(directory)
-    manifest: dict[str, Any] = {"format": FORMAT_VERSION, "created_at": datetime.now(UTC).isoformat(),
+    manifest: dict[str, Any] = {"format": FORMAT_VERSION, "created_at": clock.now().isoformat(),
                                 "parts": {}}
     for part, url in databases.items():
         manifest["parts"][part] = await backup_one(part, url, directory, pg_bin)

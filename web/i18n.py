@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
+from services.kernel.clock import SHANGHAI
 from web.messages import EN, LABELS
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 LANG_COOKIE = "anze_lang"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def language(request: Request) -> str:

@@ -9,11 +9,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
+
+from services.kernel import clock
 
 SESSION_COOKIE = "anze_session"
 CSRF_COOKIE = "anze_csrf"
@@ -42,7 +43,7 @@ class SessionUser:
 
     @property
     def expired(self) -> bool:
-        return time.time() >= self.expires_at
+        return clock.timestamp() >= self.expires_at
 
 
 class Signer:
@@ -113,12 +114,12 @@ class Sessions:
         user = auth_payload["user"]
         return SessionUser(token=token, user_id=user["id"], email=user["email"], role=user["role"],
                            org_id=user.get("orgId"), region_code=user.get("regionCode"),
-                           expires_at=token_expiry(token) or time.time() + 1800,
+                           expires_at=token_expiry(token) or clock.timestamp() + 1800,
                            refresh_token=auth_payload.get("refreshToken"))
 
     def store(self, response: Response, session: SessionUser) -> None:
         # without a refresh token the session ends with the access token
-        lifetime = self.lifetime_seconds if session.refresh_token else int(session.expires_at - time.time())
+        lifetime = self.lifetime_seconds if session.refresh_token else int(session.expires_at - clock.timestamp())
         response.set_cookie(SESSION_COOKIE, self.signer.dumps(session.__dict__, "session"),
                             max_age=max(60, lifetime), httponly=True, samesite="lax", secure=self.secure, path="/")
 

@@ -153,7 +153,8 @@ class Booking:
     async def qualified_experts(
         self, info: Info
     ) -> list[Annotated[Expert, strawberry.lazy("gateway.providers.types")]]:
-        from gateway.providers.types import SHANGHAI, Expert
+        from gateway.providers.types import Expert
+        from services.kernel.clock import SHANGHAI
 
         info.context.require()
         rows = await info.context.providers.offering_experts(

@@ -3,23 +3,21 @@ its region, an insurer its own book. Shared by the GraphQL queries and the CSV/X
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway.common import to_date, to_datetime
 from gateway.context import Context
 from gateway.errors import ServiceDown
 from gateway.metrics.types import CoverageDimension, CoveragePoint, CoverageReport, CoverageRow, PreventionMetrics
+from services.kernel import clock
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, ValidationProblem
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def scope(ctx: Context, region_code: str | None, insurer_id: str | None = None) -> tuple[Principal, dict[str, Any]]:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import strawberry
 
 from gateway.common import returns_operation_error
 from gateway.context import Info
 from gateway.panels.queries import panel_owner
 from gateway.panels.types import Panel, PanelEntry, PanelEntryInput, PanelEntryResult, PanelResult
+from services.kernel import clock
 from services.kernel.auth import Role
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @strawberry.type
@@ -25,7 +21,7 @@ class PanelMutation:
                            idempotency_key: str | None = None) -> PanelEntryResult:
         principal = info.context.require(Role.INSURER)
         owner = panel_owner(principal, input.insurer_id)
-        start = input.start_date or datetime.now(SHANGHAI).date()
+        start = input.start_date or clock.today()
         row = await info.context.providers.add_to_panel(owner, {
             "agency_id": str(input.agency_id), "criteria": input.criteria, "start_date": start.isoformat(),
             "end_date": input.end_date.isoformat() if input.end_date else None}, idempotency_key)

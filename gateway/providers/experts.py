@@ -13,7 +13,6 @@ import strawberry
 from gateway.common import Connection, connection, page_params, returns_operation_error, unless_missing
 from gateway.context import Info
 from gateway.providers.types import (
-    SHANGHAI,
     CertificateInput,
     Expert,
     ExpertCertificate,
@@ -26,7 +25,9 @@ from gateway.providers.types import (
     TimeOffInput,
     WorkingHoursInput,
 )
+from services.kernel import clock
 from services.kernel.auth import Role
+from services.kernel.clock import SHANGHAI
 from services.kernel.errors import NotFound, ValidationProblem
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -122,7 +123,7 @@ class ExpertsMutation:
         info.context.require(Role.AGENCY)
         row = await info.context.providers.add_expert_certificate(_expert_id(expert_id),
                                                                   _certificate_body(input, ""))
-        return ExpertCertificate.from_api(row, datetime.now(SHANGHAI).date())
+        return ExpertCertificate.from_api(row, clock.today())
 
     @strawberry.mutation(description="Replace the expert's weekly hours (local time); an empty list restores the "
                          "default hours. The expert or their agency.")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
 from gateway.accounts import service as accounts
 from gateway.common import returns_operation_error
 from gateway.context import Info
 from gateway.providers.types import (
-    SHANGHAI,
     Agency,
     AgencyApplicationInput,
     AgencyResult,
@@ -19,6 +16,7 @@ from gateway.providers.types import (
     QualificationResult,
     ReviewDecision,
 )
+from services.kernel import clock
 from services.kernel.auth import Role
 
 
@@ -56,4 +54,4 @@ class ProvidersMutation:
             "kind": input.kind, "number": input.number, "issuer": input.issuer,
             "service_types": [t.value for t in input.service_types], "valid_from": input.valid_from.isoformat(),
             "valid_until": input.valid_until.isoformat()}, idempotency_key)
-        return Qualification.from_api(row, datetime.now(SHANGHAI).date())
+        return Qualification.from_api(row, clock.today())

@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import strawberry
 
 from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
 from gateway.context import Info
+from services.kernel import clock
 from services.kernel.auth import Role
 from services.kernel.errors import Forbidden
 
@@ -68,7 +68,7 @@ class Agency:
         rows = self.qualification_rows
         if rows is None:  # a list row: the qualifications of every agency listed come in one call
             rows = await info.context.loaders.qualifications_of_agency.load(str(self.id))
-        today = datetime.now(SHANGHAI).date()
+        today = clock.today()
         return sorted((Qualification.from_api(row, today) for row in rows), key=lambda q: q.valid_until)
 
     @strawberry.field(description="Messages to the agency: qualifications about to lapse, service types withdrawn "
@@ -175,7 +175,7 @@ class Expert:
     @strawberry.field(description="The expert's certificates with their validity today (Asia/Shanghai), the one "
                       "ending first first.")
     def certificates(self) -> list[ExpertCertificate]:
-        today = datetime.now(SHANGHAI).date()
+        today = clock.today()
         return sorted((ExpertCertificate.from_api(row, today) for row in self.certificate_rows),
                       key=lambda c: (c.valid_until, c.valid_from))
 
@@ -220,7 +220,6 @@ class AgencyApplicationInput:
     contact_phone: str
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXPIRY_WARNING_DAYS = 30  # as the providers' daily check warns
 
 

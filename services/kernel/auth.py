@@ -7,7 +7,7 @@ import enum
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 
+from services.kernel import clock
 from services.kernel.errors import Forbidden, Unauthenticated
 from services.kernel.settings import KernelSettings
 
@@ -166,7 +167,7 @@ class TokenSigner:
     def issue(self, *, sub: str, role: Role, org: str | None = None, region: str | None = None,
               expert: str | None = None, lifetime: timedelta | None = None,
               extra: dict[str, Any] | None = None) -> str:
-        now = datetime.now(UTC)
+        now = clock.now()
         claims: dict[str, Any] = {
             "sub": sub, "role": role.value, "iss": self.issuer, "iat": now,
             "exp": now + (lifetime or self.lifetime), "jti": uuid.uuid4().hex,

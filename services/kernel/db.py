@@ -13,6 +13,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from services.kernel import clock
+
 log = logging.getLogger("anze.db")
 
 NAMING_CONVENTION = {
@@ -53,7 +55,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The present instant in UTC, from the platform's one clock."""
+    return clock.now()
 
 
 class Database:

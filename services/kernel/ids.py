@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import time
+
+from services.kernel import clock
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -18,6 +19,6 @@ def _encode(value: int, length: int) -> str:
 
 def new_id(prefix: str) -> str:
     """A new id such as ``ent_01JD4...``; ids made later sort after ids made earlier (to the millisecond)."""
-    millis = int(time.time() * 1000)
+    millis = int(clock.timestamp() * 1000)
     rand = int.from_bytes(os.urandom(10), "big")
     return f"{prefix}_{_encode(millis, 10)}{_encode(rand, 16)}"

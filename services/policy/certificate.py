@@ -11,10 +11,10 @@ from pathlib import Path
 from fpdf import FPDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.clock import SHANGHAI
 from services.kernel.errors import InvalidState
 from services.kernel.pdf import require_cjk_font
 from services.policy import repository
-from services.policy.dates import SHANGHAI
 from services.policy.models import Enterprise, Policy
 
 TITLE = "安全生产责任保险保险凭证"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from services.kernel import clock
 
 
 def today() -> date:
     """The calendar day in China: a term, a quote's validity and coverage are counted in local days."""
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def add_months(day: date, months: int) -> date:

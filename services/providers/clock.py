@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from services.kernel import clock
+from services.kernel.clock import SHANGHAI as LOCAL_TZ
+
+__all__ = ["LOCAL_TZ", "local_today"]
 
 
 def local_today(now: datetime | None = None) -> date:
     """The calendar date in Asia/Shanghai at ``now`` (an aware instant; default the present)."""
-    return (now or datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ).date()
+    return clock.local_date(now) if now else clock.today()

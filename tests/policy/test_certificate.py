@@ -9,8 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from services.kernel.auth import Role
+from services.kernel.clock import SHANGHAI
 from services.policy import lifecycle
-from services.policy.dates import SHANGHAI, today
+from services.policy.dates import today
 from tests.policy.test_lifecycle import past_policy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

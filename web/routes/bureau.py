@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.kernel import clock
 from web.charts import Bar, Point, bar_chart, line_chart, nice_ceiling
 from web.gateway import GatewayError, GatewayUnavailable, download
-from web.i18n import SHANGHAI, language, translator
+from web.i18n import language, translator
 from web.pages import CsrfChecked, gateway_of, not_found, query, render, require
 from web.session import SessionUser
 
@@ -85,7 +86,7 @@ async def load_prevention(request: Request, region: str) -> dict[str, Any] | Non
 
 async def load_trend(request: Request, region: str) -> list[dict[str, Any]]:
     """The last twelve months; the page still shows the coverage when the trend cannot be had."""
-    today = datetime.now(SHANGHAI).date()
+    today = clock.today()
     start = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
     try:
         result = await query(request, TREND, {"region": region, "from": start.isoformat(),

@@ -3,13 +3,14 @@ transfer, my policies. Visits and hazards are in ``enterprise_visits``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from web.i18n import SHANGHAI, yuan_to_fen
+from services.kernel import clock
+from web.i18n import yuan_to_fen
 from web.pages import (
     CsrfChecked,
     Form,
@@ -122,7 +123,7 @@ async def _quote_form(request: Request, user: SessionUser, form: Form, status: i
     firm = data.get("enterprise") or {}
     products = data.get("products") or []
     form.values.setdefault("headcount", str(firm.get("employees") or ""))
-    form.values.setdefault("start_date", (datetime.now(SHANGHAI).date() + timedelta(days=1)).isoformat())
+    form.values.setdefault("start_date", (clock.today() + timedelta(days=1)).isoformat())
     if products:
         form.values.setdefault("product_id", products[0]["id"])
         form.values.setdefault("limit_yuan", str(min(products[0]["limitOptionsFen"] or [40_000_000]) // 100))
@@ -216,7 +217,7 @@ def renewable(policy: dict[str, Any]) -> bool:
     """An active policy may be renewed in its last two months."""
     if policy["status"] != "ACTIVE":
         return False
-    return date.fromisoformat(policy["endDate"]) - datetime.now(SHANGHAI).date() <= timedelta(
+    return date.fromisoformat(policy["endDate"]) - clock.today() <= timedelta(
         days=RENEWAL_WINDOW_DAYS)
 
 

@@ -4,13 +4,13 @@ quotes (a bank transfer to make or a refund) to confirm."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.kernel import clock
 from web.gateway import operation_error
-from web.i18n import SHANGHAI
 from web.pages import (
     CsrfChecked,
     Form,
@@ -80,7 +80,7 @@ COMPULSORY_REASON = "本企业属于强制投保行业，只有在企业关闭�
 
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 # ---------------------------------------------------------------- cancellation

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.kernel import clock
 from web import photos
 from web.i18n import SHANGHAI
 from web.pages import (
@@ -137,7 +138,7 @@ async def find_service(request: Request, user: SessionUser = Firm, service_type:
 
 
 def _week_start(text: str | None) -> date:
-    today = datetime.now(SHANGHAI).date()
+    today = clock.today()
     try:
         asked = date.fromisoformat(text) if text else today + timedelta(days=1)
     except ValueError:
@@ -178,7 +179,7 @@ async def _booking_page(request: Request, user: SessionUser, offering_id: str, f
     return render(request, "enterprise/book.html", {
         "offering": offering, "days": slots_by_day(data.get("availableSlots") or []), "policies": policies,
         "form": form, "week": start, "prev_week": start - timedelta(days=7), "next_week": start + timedelta(days=7),
-        "today": datetime.now(SHANGHAI).date(),
+        "today": clock.today(),
     }, status_code=status)
 
 
@@ -297,7 +298,7 @@ async def my_hazards(request: Request, user: SessionUser = Firm, after: str = ""
                                            "after": after or None,
                                            "first": request.app.state.settings.page_size})).data
     return render(request, "enterprise/hazards.html", {"hazards": data.get("hazards"), "status": status,
-                                                       "today": datetime.now(SHANGHAI).date().isoformat()})
+                                                       "today": clock.today().isoformat()})
 
 
 async def _hazard_page(request: Request, user: SessionUser, hazard_id: str, form: Form, status: int = 200

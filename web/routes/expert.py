@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.kernel import clock
 from web import photos
 from web.i18n import SHANGHAI
 from web.pages import (
@@ -88,7 +89,7 @@ GRADES = ("GENERAL", "MAJOR")
 
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 @router.get("")

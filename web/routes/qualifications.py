@@ -5,13 +5,13 @@ bureau from its vetting page)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from services.kernel import clock
 from web.gateway import GatewayError, download, upload
 from web.pages import CsrfChecked, Form, gateway_of, mutate, not_found, query, redirect, render, require
 from web.session import CSRF_FIELD, SessionUser
@@ -19,7 +19,6 @@ from web.session import CSRF_FIELD, SessionUser
 router = APIRouter(dependencies=[CsrfChecked])
 Agency = Depends(require("AGENCY"))
 Bureau = Depends(require("BUREAU"))
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Checked here too, before anything is stored, so that a wrong file never leaves a qualification without its
 # scan behind; providers checks again and stays the authority (its refusal is shown the same way).
@@ -48,7 +47,7 @@ mutation AddQualification($agency: ID!, $input: QualificationInput!, $key: Strin
 
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def blank_form() -> Form:
