@@ -11,6 +11,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +187,70 @@ cluster {{ name: anze, listen: 127.0.0.1:{routes[i]}, routes: [{route_urls}] }}
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# ---------------------------------------------------------------- the clock of a test run
+
+SUITE_INSTANT_ENV = "ANZE_TEST_INSTANT"
+DEFAULT_SUITE_INSTANT = "2026-11-17T10:00:00+08:00"  # a Tuesday morning in Cixi, far from any holiday
+LIBFAKETIME_PATHS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                     "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
+_clock_offset_seconds: int | None = None  # pinned instant − the machine's real time, while a run is pinned
+
+
+def suite_instant() -> datetime:
+    """The instant a test run is pinned at: ``ANZE_TEST_INSTANT`` (ISO 8601 with an offset) or a fixed
+    Tuesday morning. Every test sees the platform's clock start there and tick on, whatever the wall says."""
+    text = os.environ.get(SUITE_INSTANT_ENV) or DEFAULT_SUITE_INSTANT
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError(f"{SUITE_INSTANT_ENV} needs an offset, e.g. 2026-12-03T23:45:00+08:00: {text!r}")
+    return instant
+
+
+def _outer_faketime_offset() -> int:
+    """The offset libfaketime already applies to this process (a CI step runs pytest under it), in seconds."""
+    outer = os.environ.get("FAKETIME", "")
+    if not outer or not os.environ.get("LD_PRELOAD", "").count("faketime"):
+        return 0
+    try:
+        return int(outer)
+    except ValueError as exc:
+        raise RuntimeError(f"run the tests under libfaketime with a relative offset in seconds, not {outer!r}") \
+            from exc
+
+
+@contextlib.contextmanager
+def pinned_clock(instant: datetime) -> Iterator[datetime]:
+    """Pin this process's clock at ``instant`` (it ticks on from there) with time-machine, and remember the
+    offset so that processes the tests start run at the same instant (``pinned_clock_env``)."""
+    import time
+
+    import time_machine
+
+    global _clock_offset_seconds
+    previous = _clock_offset_seconds
+    _clock_offset_seconds = _outer_faketime_offset() + round(instant.timestamp() - time.time())
+    try:
+        with time_machine.travel(instant, tick=True):
+            yield instant
+    finally:
+        _clock_offset_seconds = previous
+
+
+def libfaketime() -> str | None:
+    return next((path for path in LIBFAKETIME_PATHS if Path(path).exists()), None)
+
+
+def pinned_clock_env() -> dict[str, str]:
+    """Environment for a process a test starts (a distributed part, the CLI) so that its clock reads what the
+    test's pinned clock reads: libfaketime with the same offset from real time. Empty when nothing is pinned."""
+    if _clock_offset_seconds is None:
+        return {}
+    library = libfaketime()
+    if library is None:
+        raise RuntimeError("libfaketime is not installed (apt-get install faketime): a process started by a "
+                           "test would run on the wall clock while the test runs on its pinned clock")
+    preload = " ".join(p for p in (library, *os.environ.get("LD_PRELOAD", "").split()) if "faketime" not in p
+                       or p == library)
+    return {"LD_PRELOAD": preload, "FAKETIME": f"{_clock_offset_seconds:+d}"}

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,8 +23,9 @@ from services.bookings.app import create_app as create_bookings
 from services.bookings.availability import Calendar
 from services.bookings.models import Outbox
 from services.bookings.settings import BookingsSettings
-from services.kernel import testing
+from services.kernel import clock, testing
 from services.kernel.auth import Role
+from services.kernel.clock import SHANGHAI
 from services.kernel.events import Event, MemoryBus
 from services.kernel.ids import new_id
 from services.kernel.runtime import Wiring
@@ -34,7 +34,6 @@ from services.providers.app import create_app as create_providers
 from services.providers.settings import ProvidersSettings
 from services.providers.uscc import ALPHABET, check_character
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CIXI = "330282"
 GUANHAIWEI = "330282107"
 OTHER_TOWN = "330282101"
@@ -47,9 +46,18 @@ def uscc() -> str:
 
 
 def working_day(after_days: int = 2) -> date:
-    """The first working day (not a weekend or public holiday) at least ``after_days`` from today."""
-    day = datetime.now(SHANGHAI).date() + timedelta(days=after_days)
+    """The first working day (not a weekend or public holiday) at least ``after_days`` from today (the pinned
+    clock's today)."""
+    day = clock.today() + timedelta(days=after_days)
     while not CALENDAR.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def working_day_after(instant: datetime) -> date:
+    """The first working day that starts after ``instant`` (its 09:00 is later than ``instant``)."""
+    day = instant.astimezone(SHANGHAI).date()
+    while not (CALENDAR.is_working_day(day) and at(day, 9) > instant):
         day += timedelta(days=1)
     return day
 

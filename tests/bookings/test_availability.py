@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.bookings.availability import Calendar
-from tests.bookings.conftest import GUANHAIWEI, OTHER_TOWN, SHANGHAI, at, working_day
+from services.kernel import clock
+from tests.bookings.conftest import CALENDAR, GUANHAIWEI, OTHER_TOWN, SHANGHAI, at, working_day
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -118,11 +119,29 @@ async def test_the_time_of_a_visit_that_took_place_is_not_offered_again(kit):
     assert at(day, 13) in starts  # the rest of the day is still offered
 
 
+def _first_start_after(instant: datetime, duration: timedelta) -> datetime:
+    """The first half-hour start at or after ``instant`` inside 09:00-17:00 of a working day that leaves room
+    for ``duration``: what the booking page must offer first once the notice has passed."""
+    local = instant.astimezone(SHANGHAI)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    start += timedelta(minutes=30) * -(-(local - start) // timedelta(minutes=30))
+    while True:
+        day = start.date()
+        opens, closes = at(day, 9), at(day, 17)
+        if CALENDAR.is_working_day(day) and opens <= start and start + duration <= closes:
+            return start
+        start = at(day, 9) if CALENDAR.is_working_day(day) and start < opens else at(day + timedelta(days=1), 9)
+
+
 async def test_no_slot_is_offered_within_the_minimum_notice(kit):
-    agency = await kit.agency_with_expert()
-    now = datetime.now(SHANGHAI)
-    starts = await _slots(kit, agency, now.date(), now.date() + timedelta(days=3))
-    assert starts and all(s >= now + timedelta(hours=24) for s in starts)
+    agency = await kit.agency_with_expert(duration=120)
+    now = clock.now()
+    notice_ends = now + timedelta(hours=24)
+    first_open = _first_start_after(notice_ends, timedelta(minutes=120))
+    # from today to the first working day past the notice: at any hour, on any day, something is offered
+    starts = await _slots(kit, agency, clock.today(), first_open.date())
+    assert starts, f"nothing offered between {now} and {first_open}"
+    assert min(starts) == first_open  # nothing inside the 24 hours, and nothing free after them skipped
 
 
 async def test_a_slot_range_beyond_a_month_is_refused(kit):

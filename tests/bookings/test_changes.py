@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.bookings.conftest import at, working_day
+from tests.bookings.conftest import at, working_day, working_day_after
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -84,10 +84,13 @@ async def test_the_agency_may_move_a_visit_within_the_notice(kit):
     firm = await kit.firm()
     day = working_day(3)
     booking = await kit.booked(agency, firm, at(day, 9), funding="SELF")
-    with kit.clock(at(day, 9) - timedelta(hours=3)):
+    moment = at(day, 9) - timedelta(hours=3)  # inside the 24-hour notice of the booked visit
+    later = working_day_after(moment + timedelta(hours=24))  # the new time respects the notice from that moment
+    with kit.clock(moment):
         response = await kit.post(f"/v1/bookings/{booking['id']}/reschedule", kit.agency(agency.id),
-                                  {"start": at(working_day(4), 9).isoformat()})
+                                  {"start": at(later, 9).isoformat()})
     assert response.status_code == 200, response.text
+    assert datetime.fromisoformat(response.json()["start"]) == at(later, 9)
 
 
 async def test_a_no_show_releases_the_reservation_and_is_shown_to_the_insurer(kit):

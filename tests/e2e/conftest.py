@@ -107,7 +107,7 @@ class Distributed:
 
 
 @pytest.fixture
-async def distributed(tmp_path, monkeypatch) -> AsyncIterator[Distributed]:
+async def distributed(tmp_path, monkeypatch, subprocess_clock) -> AsyncIterator[Distributed]:
     if not (testing.postgres_available() and testing.nats_available()):
         pytest.skip("the distributed mode needs PostgreSQL and NATS JetStream running")
     from anze.distributed import DistributedConfig, Supervisor, drop_databases, ensure_databases

@@ -30,7 +30,7 @@ def _free_ports(n: int) -> list[int]:
 
 
 @pytest.fixture
-async def distributed(tmp_path, monkeypatch):
+async def distributed(tmp_path, monkeypatch, subprocess_clock):
     if not (testing.postgres_available() and testing.nats_available()):
         pytest.skip("the distributed mode needs PostgreSQL and NATS JetStream running")
     from anze.distributed import DistributedConfig, Supervisor, drop_databases, ensure_databases
