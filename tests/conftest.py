@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.kernel import testing
-
-CHROMIUM = Path("/usr/bin/chromium")
-
+from tests import profiles  # noqa: F401  (registers the hypothesis profiles)
 
 # ---------------------------------------------------------------- the backends a run uses
 
@@ -29,7 +27,7 @@ def _backends_present() -> dict[str, tuple[bool, str]]:
         "SQLite": (True, "always (embedded)"),
         "PostgreSQL": (testing.postgres_available(), testing.PG_ADMIN_URL.rsplit("@", 1)[-1]),
         "NATS JetStream": (testing.nats_available(), testing.NATS_URL),
-        "Chromium": (CHROMIUM.exists(), str(CHROMIUM)),
+        "Chromium": (testing.chromium_available(), str(testing.CHROMIUM)),
         "Stripe test server": (_localstripe_installed(), "localstripe, in-process on 127.0.0.1"),
         "libfaketime": (testing.libfaketime() is not None, "processes started by tests share the pinned clock"),
     }
@@ -80,9 +78,28 @@ _tally: dict[str, Counter[str]] = {}
 _item_categories: dict[str, set[str]] = {}
 
 
+# The modules whose outcome depends on the date: availability and notice, deadlines and overdue jobs, expiry,
+# complaint clocks, renewals and lapses, quotes and endorsements pro rata, coverage as of a day and trends. CI
+# runs them again pinned at the instants that broke main before (.ci/clock-instants).
+CLOCK_MODULES = {
+    "tests/bookings/test_availability.py", "tests/bookings/test_changes.py", "tests/bookings/test_overdue.py",
+    "tests/bookings/test_calendar.py", "tests/bookings/test_exposure.py", "tests/bookings/test_metrics_and_plans.py",
+    "tests/policy/test_lifecycle.py", "tests/policy/test_coverage.py", "tests/policy/test_cancellation_quote.py",
+    "tests/policy/test_endorsement_quote.py", "tests/policy/test_journey.py", "tests/policy/test_dates.py",
+    "tests/providers/test_expiry.py", "tests/providers/test_complaints.py",
+    "tests/gateway/test_platform_metrics.py", "tests/gateway/test_complaints.py",
+    "tests/gateway/test_platform_qualifications.py", "tests/gateway/test_platform_lifecycle.py",
+    "tests/gateway/test_cancellation.py", "tests/gateway/test_endorsement_quote.py",
+    "tests/e2e/test_journey.py", "tests/test_clock.py", "tests/bookings/test_meaningful_dates.py",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
     for item in items:
         _item_categories[item.nodeid] = _categories(item)
+        if str(Path(str(item.path)).relative_to(root)) in CLOCK_MODULES:
+            item.add_marker(pytest.mark.clock)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -93,7 +110,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not _item_categories:
+    if not _item_categories or config.option.collectonly:
         return
     terminalreporter.section("backends used")
     for name, (present, _) in _backends_present().items():
@@ -102,7 +119,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         counts = _tally.get(name, Counter())
         line = f"{name:<19} {counts['passed']:>5} passed {counts['failed']:>4} failed {counts['skipped']:>4} skipped"
         if not present:
-            line += "  (MISSING: its tests were skipped, not run)"
+            line += "  (MISSING: its tests did not run)"
         terminalreporter.write_line(line)
 
 

@@ -50,6 +50,14 @@ def nats_available() -> bool:
     return _port_open(*_host_port(NATS_URL, 4222))
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium_available() -> bool:
+    """Debian's Chromium, which the browser tests drive through Playwright (never a downloaded browser)."""
+    return not os.environ.get("ANZE_TEST_NO_CHROMIUM") and CHROMIUM.exists()
+
+
 def backends() -> list[str]:
     """The database backends this machine can test on: always SQLite, PostgreSQL when it runs."""
     return ["sqlite", "postgres"] if postgres_available() else ["sqlite"]

@@ -91,6 +91,14 @@ async def test_the_agency_may_move_a_visit_within_the_notice(kit):
                                   {"start": at(later, 9).isoformat()})
     assert response.status_code == 200, response.text
     assert datetime.fromisoformat(response.json()["start"]) == at(later, 9)
+    stored = (await kit.client.get(f"/v1/bookings/{booking['id']}", headers=kit.enterprise(firm))).json()
+    assert datetime.fromisoformat(stored["start"]) == at(later, 9)  # the firm sees the new time
+    freed = await kit.client.get("/v1/slots", headers=kit.admin(), params={
+        "offering_id": agency.offering_id, "from": day.isoformat(), "to": day.isoformat()})
+    assert at(day, 9) in [datetime.fromisoformat(s["start"]) for s in freed.json()]  # the old time is free again
+    taken = await kit.client.get("/v1/slots", headers=kit.admin(), params={
+        "offering_id": agency.offering_id, "from": later.isoformat(), "to": later.isoformat()})
+    assert at(later, 9) not in [datetime.fromisoformat(s["start"]) for s in taken.json()]
 
 
 async def test_a_no_show_releases_the_reservation_and_is_shown_to_the_insurer(kit):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from services.bookings.app import MIGRATIONS, create_app
 from services.bookings.settings import BookingsSettings
@@ -22,6 +22,7 @@ from services.kernel.runtime import Wiring
 from services.providers.app import MIGRATIONS as PROVIDERS_MIGRATIONS
 from services.providers.app import create_app as create_providers
 from services.providers.settings import ProvidersSettings
+from tests.profiles import SLOW_APP_CHECKS
 
 KEYS = testing.TestKeys.generate()
 _TMP = Path(tempfile.mkdtemp(prefix="anze-bookings-schemathesis-"))
@@ -45,7 +46,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=SLOW_APP_CHECKS)  # examples: the hypothesis profile (tests/conftest.py)
 def test_no_generated_request_ends_in_a_server_error(case):
     response = case.call(headers=KEYS.headers(Role.ADMIN))
     assert response.status_code < 500, f"{case.method} {case.path}: {response.text}"

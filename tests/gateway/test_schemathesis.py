@@ -8,12 +8,13 @@ import asyncio
 from pathlib import Path
 
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from gateway.app import MIGRATIONS, create_app
 from gateway.settings import GatewaySettings
 from services.kernel.migrations import upgrade
 from services.kernel.settings import KernelSettings
+from tests.profiles import SLOW_APP_CHECKS
 
 NOWHERE = "http://127.0.0.1:9"
 
@@ -33,7 +34,7 @@ schema = schemathesis.graphql.from_asgi("/graphql", _app(_TMP))
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=SLOW_APP_CHECKS)  # examples: the hypothesis profile (tests/conftest.py)
 def test_no_generated_operation_ends_in_a_server_error(case):
     response = case.call()
     assert response.status_code < 500, response.text

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from services.kernel import testing
 from services.kernel.auth import Role
@@ -16,6 +16,7 @@ from services.kernel.migrations import upgrade
 from services.policy.app import MIGRATIONS, create_app
 from services.policy.service import seed_regions
 from services.policy.settings import PolicySettings
+from tests.profiles import SLOW_APP_CHECKS
 
 KEYS = testing.TestKeys.generate()
 _TMP = Path(tempfile.mkdtemp(prefix="anze-policy-schemathesis-"))
@@ -33,7 +34,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=SLOW_APP_CHECKS)  # examples: the hypothesis profile (tests/conftest.py)
 def test_no_generated_request_ends_in_a_server_error(case):
     response = case.call(headers=KEYS.headers(Role.ADMIN))
     assert response.status_code < 500, f"{case.method} {case.path}: {response.text}"

@@ -82,8 +82,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def platform_url(tmp_path_factory: pytest.TempPathFactory):
     """The whole embedded platform (web at ``/``) with the demo data, served by uvicorn on a free port."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    if not testing.chromium_available():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (or ANZE_TEST_NO_CHROMIUM is set)")
     if external := os.environ.get("ANZE_TEST_PLATFORM_URL"):  # a platform already running, demo-seeded
         yield external.rstrip("/")
         return

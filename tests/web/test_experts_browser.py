@@ -21,9 +21,30 @@ from tests.web.setup import graphql, today
 pytestmark = pytest.mark.browser
 
 NAME = "赵新任(测试)"
-EMAIL = f"zhao.xinren-{uuid.uuid4().hex[:6]}@test.anze.cn"
 PASSWORD = "zhao-expert-password-1"
-state: dict[str, str] = {}
+
+
+def new_expert(platform_url: str, *, with_login: bool = False) -> dict[str, str]:
+    """An expert of the demo agency made through the API for one test (each test sets up what it needs), with a
+    certificate starting in 400 days; with a login when asked."""
+    suffix = uuid.uuid4().hex[:6]
+    starts = today() + timedelta(days=400)
+    agency = graphql(platform_url, "agency@demo.anze.cn", "{ me { orgId } }")["me"]["orgId"]
+    made = graphql(platform_url, "agency@demo.anze.cn", """mutation($a: ID!, $in: ExpertInput!) {
+        addExpert(agencyId: $a, input: $in) { __typename ... on Expert { id } ... on OperationError { code message } } }""",
+                   {"a": agency, "in": {"name": f"{NAME}{suffix}", "phone": "13900001111", "certificates": [{
+                       "name": "注册安全工程师(测试)", "number": f"WEB-EXP-{suffix}", "serviceTypes": ["HAZARD_INSPECTION"],
+                       "validFrom": starts.isoformat(),
+                       "validUntil": (starts + timedelta(days=3 * 365)).isoformat()}]}})["addExpert"]
+    assert made["__typename"] == "Expert", made
+    expert = {"id": made["id"], "name": f"{NAME}{suffix}", "email": f"zhao.xinren-{suffix}@test.anze.cn"}
+    if with_login:
+        account = graphql(platform_url, "agency@demo.anze.cn", """mutation($i: AccountInput!) { createAccount(input: $i) {
+            __typename ... on OperationError { code message } } }""", {"i": {
+            "email": expert["email"], "password": PASSWORD, "role": "EXPERT", "orgId": agency,
+            "expertId": expert["id"]}})["createAccount"]
+        assert account["__typename"] == "User", account
+    return expert
 
 
 def submit(page, form: str) -> None:
@@ -31,13 +52,12 @@ def submit(page, form: str) -> None:
     page.wait_for_load_state("domcontentloaded")
 
 
-def expert_page(page) -> None:
-    if "expert" not in state:
-        pytest.skip("the expert was not added (see the first test)")
-    page.goto(f"/agency/experts/{state['expert']}")
+def expert_page(page, expert: dict[str, str]) -> None:
+    page.goto(f"/agency/experts/{expert['id']}")
 
 
 def test_the_agency_adds_an_expert_with_a_future_certificate_and_a_login(open_page, shots) -> None:
+    email = f"zhao.xinren-{uuid.uuid4().hex[:6]}@test.anze.cn"
     page = open_page()
     log_in(page, "agency@demo.anze.cn")
     page.click("nav.menu a[href='/agency/experts']")
@@ -53,34 +73,39 @@ def test_the_agency_adds_an_expert_with_a_future_certificate_and_a_login(open_pa
     page.check("input[name=cert_types][value=HAZARD_INSPECTION]")
     page.fill("#f-cert_valid_from", starts.isoformat())
     page.fill("#f-cert_valid_until", (starts + timedelta(days=3 * 365)).isoformat())
-    page.fill("#f-email", EMAIL)
+    page.fill("#f-email", email)
     page.fill("#f-password", "short")
     submit(page, "#expert-form")
     expect(page.locator(".has-error #f-password")).to_have_count(1)  # nothing stored yet
     assert page.input_value("#f-name") == NAME and page.input_value("#f-cert_number") == "WEB-EXP-0001"
     assert page.is_checked("input[name=cert_types][value=HAZARD_INSPECTION]")
-    assert page.input_value("#f-email") == EMAIL and page.input_value("#f-password") == ""  # never sent back
+    assert page.input_value("#f-email") == email and page.input_value("#f-password") == ""  # never sent back
     shots(page, "password-too-short")
     page.fill("#f-password", PASSWORD)
     submit(page, "#expert-form")
     page.wait_for_url("**/agency/experts/exp_*")
     assert "done=expert_added" in page.url, page.locator("main").inner_text()
-    state["expert"] = page.url.split("?")[0].rsplit("/", 1)[1]
+    expert = page.url.split("?")[0].rsplit("/", 1)[1]
     row = page.locator("#certificates tr[data-certificate='WEB-EXP-0001']")
     assert row.get_attribute("data-status") == "NOT_YET_VALID"
     assert f"{starts.isoformat()} 起生效" in row.inner_text()
-    assert page.locator("#account .account-email").inner_text() == EMAIL
+    assert page.locator("#account .account-email").inner_text() == email
     shots(page, "expert-added")
     page.click("a[href='/agency/experts']")
-    listed = page.locator(f"tr[data-expert='{state['expert']}']")
+    listed = page.locator(f"tr[data-expert='{expert}']")
     assert NAME in listed.inner_text() and listed.get_attribute("data-active") == "yes"
     assert listed.locator("[data-certificate='WEB-EXP-0001']").get_attribute("data-status") == "NOT_YET_VALID"
+    new_page = open_page(viewport=PHONE)  # the login made with the expert works
+    log_in(new_page, email, PASSWORD)
+    assert new_page.url.endswith("/expert"), new_page.url
 
 
-def test_a_certificate_ending_before_it_starts_shows_the_error_next_to_the_end_date(open_page, shots) -> None:
+def test_a_certificate_ending_before_it_starts_shows_the_error_next_to_the_end_date(open_page, shots,
+                                                                                     platform_url) -> None:
+    expert = new_expert(platform_url)
     page = open_page(viewport=PHONE)
     log_in(page, "agency@demo.anze.cn")
-    expert_page(page)
+    expert_page(page, expert)
     page.click("#certificates summary")
     page.fill("#f-cert_name", "安全评价师(测试)")
     page.fill("#f-cert_number", "WEB-EXP-0002")
@@ -101,10 +126,12 @@ def test_a_certificate_ending_before_it_starts_shows_the_error_next_to_the_end_d
         "NOT_YET_VALID"
 
 
-def test_the_agency_sets_the_experts_hours_and_time_off_and_marks_them_gone_and_back(open_page, shots) -> None:
+def test_the_agency_sets_the_experts_hours_and_time_off_and_marks_them_gone_and_back(open_page, shots,
+                                                                                     platform_url) -> None:
+    expert = new_expert(platform_url)
     page = open_page()
     log_in(page, "agency@demo.anze.cn")
-    expert_page(page)
+    expert_page(page, expert)
     expect(page.locator("#default-hours")).to_be_visible()
     page.fill("#f-hours_0", "8:30-12:00, 13:00-17:30")
     page.fill("#f-hours_2", "9点到12点")
@@ -135,21 +162,20 @@ def test_the_agency_sets_the_experts_hours_and_time_off_and_marks_them_gone_and_
     page.wait_for_load_state("domcontentloaded")
     assert "done=expert_deactivated" in page.url and page.locator("#expert-status").inner_text() == "已离职"
     page.goto("/agency/experts")
-    assert page.locator(f"tr[data-expert='{state['expert']}']").count() == 0
+    assert page.locator(f"tr[data-expert='{expert['id']}']").count() == 0
     page.goto("/agency/experts?inactive=1")
-    assert page.locator(f"tr[data-expert='{state['expert']}']").get_attribute("data-active") == "no"
+    assert page.locator(f"tr[data-expert='{expert['id']}']").get_attribute("data-active") == "no"
     shots(page, "all-experts-with-the-one-gone")
-    expert_page(page)
+    expert_page(page, expert)
     page.click("#active-form button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
     assert "done=expert_reactivated" in page.url and page.locator("#expert-status").inner_text() == "在职"
 
 
-def test_the_new_expert_logs_in_and_sees_an_empty_day(open_page, shots) -> None:
-    if "expert" not in state:
-        pytest.skip("the expert was not added (see the first test)")
+def test_the_new_expert_logs_in_and_sees_an_empty_day(open_page, shots, platform_url) -> None:
+    expert = new_expert(platform_url, with_login=True)
     page = open_page(viewport=PHONE)
-    log_in(page, EMAIL, PASSWORD)
+    log_in(page, expert["email"], PASSWORD)
     assert page.url.endswith("/expert"), page.url
     expect(page.locator("main .empty-state")).to_have_text("暂无指派给您的上门服务。")
     shots(page, "new-experts-empty-day")
@@ -174,8 +200,7 @@ def test_a_login_refused_after_the_expert_is_stored_is_offered_again_on_their_pa
 
 
 def test_another_agency_cannot_open_the_experts_page(open_page, shots, platform_url) -> None:
-    if "expert" not in state:
-        pytest.skip("the expert was not added (see the first test)")
+    expert = new_expert(platform_url)
     demo = graphql(platform_url, "agency@demo.anze.cn", "{ me { orgId } }")["me"]["orgId"]
     agencies = graphql(platform_url, "bureau@demo.anze.cn", "{ agencies(first: 20) { nodes { id } } }")
     other = next(a["id"] for a in agencies["agencies"]["nodes"] if a["id"] != demo)
@@ -186,16 +211,16 @@ def test_another_agency_cannot_open_the_experts_page(open_page, shots, platform_
     assert made["createAccount"]["__typename"] == "User", made
     page = open_page()
     log_in(page, email, "other-agency-pass-1")
-    response = page.goto(f"/agency/experts/{state['expert']}")
+    response = page.goto(f"/agency/experts/{expert['id']}")
     assert response is not None and response.status == 403
-    assert NAME not in page.locator("main").inner_text()
+    assert expert["name"] not in page.locator("main").inner_text()
     shots(page, "another-agency-refused")
     page.goto("/agency/experts/new")  # a form of its own, for a valid CSRF token
     token = page.locator("#expert-form input[name=csrf_token]").input_value()
-    posted = page.request.post(f"/agency/experts/{state['expert']}/active", form={"csrf_token": token, "active": "0"})
+    posted = page.request.post(f"/agency/experts/{expert['id']}/active", form={"csrf_token": token, "active": "0"})
     assert posted.status == 403
     page.goto("/agency/experts?inactive=1")
-    assert page.locator(f"tr[data-expert='{state['expert']}']").count() == 0
+    assert page.locator(f"tr[data-expert='{expert['id']}']").count() == 0
     still = graphql(platform_url, "agency@demo.anze.cn", "query($id: ID!) { expert(id: $id) { active } }",
-                    {"id": state["expert"]})
+                    {"id": expert["id"]})
     assert still["expert"]["active"]
