@@ -24,6 +24,7 @@ from services.bookings.models import (
     VisitReport,
     WorkingHours,
 )
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 
 # ---------------------------------------------------------------- scoping
@@ -48,7 +49,7 @@ def ledger_scope(principal: Principal) -> ColumnElement[bool]:
         case Role.INSURER:
             return PolicyLedger.insurer_id == (principal.org or "")
         case Role.BUREAU:
-            return PolicyLedger.town_code.startswith(principal.region or "\x00")
+            return scope.region_filter(principal, PolicyLedger.town_code)
         case _:
             return false()
 
@@ -68,7 +69,7 @@ def _scope(principal: Principal, model: Any, *, expert_column: Any) -> ColumnEle
                 return model.agency_id == (principal.org or "")
             return and_(model.agency_id == (principal.org or ""), expert_column == (principal.expert or ""))
         case Role.BUREAU:
-            return model.town_code.startswith(principal.region or "\x00")
+            return scope.region_filter(principal, model.town_code)
     return false()
 
 
@@ -289,14 +290,15 @@ async def hazard_actions(session: AsyncSession, hazard_id: str) -> list[HazardAc
 
 
 def exposure_cases_query(*, town_code: str | None = None, withdrawn: bool = False,
-                         region: str | None = None) -> Select[Any]:
-    """Live cases (or withdrawn ones), newest first by id; ``town_code`` and ``region`` match by prefix, so a
-    city code lists its towns."""
+                         principal: Principal | None = None) -> Select[Any]:
+    """Live cases (or withdrawn ones), newest first by id; ``town_code`` matches by prefix, so a city code lists
+    its towns. Withdrawn cases are held to the ``principal``'s region (none at all without one: fail closed)."""
     stmt = select(ExposureCase).where(ExposureCase.withdrawn_at.is_not(None) if withdrawn
                                       else ExposureCase.withdrawn_at.is_(None))
-    for prefix in (town_code, region):
-        if prefix:
-            stmt = stmt.where(ExposureCase.town_code.startswith(prefix))
+    if town_code:
+        stmt = stmt.where(ExposureCase.town_code.startswith(town_code))
+    if withdrawn:
+        stmt = stmt.where(scope.region_filter(principal, ExposureCase.town_code))
     return stmt
 
 
