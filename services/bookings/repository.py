@@ -45,9 +45,9 @@ def ledger_scope(principal: Principal) -> ColumnElement[bool]:
         case Role.ADMIN:
             return true()
         case Role.ENTERPRISE:
-            return PolicyLedger.enterprise_id == (principal.org or "")
+            return scope.org_filter(principal, PolicyLedger.enterprise_id)
         case Role.INSURER:
-            return PolicyLedger.insurer_id == (principal.org or "")
+            return scope.org_filter(principal, PolicyLedger.insurer_id)
         case Role.BUREAU:
             return scope.region_filter(principal, PolicyLedger.town_code)
         case _:
@@ -55,19 +55,20 @@ def ledger_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 def _scope(principal: Principal, model: Any, *, expert_column: Any) -> ColumnElement[bool]:
+    """Through ``services.kernel.scope``: a principal whose org, expert id or region is missing sees nothing."""
     match principal.role:
         case Role.ADMIN:
             return true()
         case Role.ENTERPRISE:
-            return model.enterprise_id == (principal.org or "")
+            return scope.org_filter(principal, model.enterprise_id)
         case Role.INSURER:
-            return model.insurer_id == (principal.org or "")
+            return scope.org_filter(principal, model.insurer_id)
         case Role.AGENCY:
-            return model.agency_id == (principal.org or "")
+            return scope.org_filter(principal, model.agency_id)
         case Role.EXPERT:
             if expert_column is None:
-                return model.agency_id == (principal.org or "")
-            return and_(model.agency_id == (principal.org or ""), expert_column == (principal.expert or ""))
+                return scope.org_filter(principal, model.agency_id)
+            return and_(scope.org_filter(principal, model.agency_id), scope.expert_filter(principal, expert_column))
         case Role.BUREAU:
             return scope.region_filter(principal, model.town_code)
     return false()
