@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from gateway.accounts import service
 from gateway.accounts.types import AccountInput, AuthPayload, Done, DoneResult, LoginResult, Role, User, UserResult
-from gateway.common import operation_error, returns_operation_error
+from gateway.common import operation_error, returns_operation_error, unless_missing
 from gateway.context import Info
 from services.kernel.auth import Role as TokenRole
 from services.kernel.errors import Forbidden, NotFound, ProblemError
@@ -81,9 +83,32 @@ class AccountMutation:
             account = await service.create_account(
                 session=session, creator=principal, email=input.email, password=input.password,
                 role=TokenRole(input.role.value.lower()), org_id=input.org_id, region_code=input.region_code,
-                expert_id=input.expert_id, display_name=input.display_name,
+                expert_id=input.expert_id, display_name=input.display_name, orgs=ServiceDirectory(info),
                 hasher=info.context.gateway.account_policy.hasher)
         return User.from_account(account)
+
+
+class ServiceDirectory:
+    """The organisations, experts and regions as the services show them to the creator (its own token)."""
+
+    def __init__(self, info: Info) -> None:
+        self.ctx = info.context
+
+    async def agency(self, agency_id: str) -> dict[str, Any] | None:
+        return await unless_missing(self.ctx.providers.agency(agency_id))
+
+    async def enterprise(self, enterprise_id: str) -> dict[str, Any] | None:
+        return await unless_missing(self.ctx.policy.enterprise(enterprise_id))
+
+    async def insurer(self, insurer_id: str) -> dict[str, Any] | None:
+        return next(iter(await self.ctx.policy.insurers_by_ids([insurer_id])), None)
+
+    async def expert(self, expert_id: str) -> dict[str, Any] | None:
+        return next(iter(await self.ctx.providers.experts_by_ids([expert_id])), None)
+
+    async def region_exists(self, code: str) -> bool:
+        parent = code[:-3] if len(code) > 6 else None
+        return any(r.get("code") == code for r in await self.ctx.policy.regions(parent))
 
 
 async def _own_expert(info: Info, agency_id: str | None, expert_id: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts.models import Account, LoginThrottle, RefreshToken
+from services.kernel import scope
+from services.kernel.auth import Principal
 
 
 async def by_email(session: AsyncSession, email: str) -> Account | None:
@@ -23,13 +26,28 @@ async def count(session: AsyncSession) -> int:
 
 
 async def list_accounts(session: AsyncSession, *, role: str | None = None, org_id: str | None = None,
+                        visible: ColumnElement[bool] | None = None, after: str | None = None,
                         limit: int = 100) -> list[Account]:
-    stmt = select(Account).order_by(Account.email).limit(limit)
+    """Accounts by e-mail; every filter (``visible`` is the caller's scope) applies before the limit, and
+    ``after`` (the last e-mail of the previous page) continues the list."""
+    stmt = select(Account).order_by(Account.email)
     if role is not None:
         stmt = stmt.where(Account.role == role)
     if org_id is not None:
         stmt = stmt.where(Account.org_id == org_id)
-    return list((await session.scalars(stmt)).all())
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if after:
+        stmt = stmt.where(Account.email > after)
+    return list((await session.scalars(stmt.limit(limit))).all())
+
+
+def bureau_visible(principal: Principal, agency_ids: Iterable[str]) -> ColumnElement[bool]:
+    """What a bureau sees: the bureaus of its region (itself and those below) and the agency and expert
+    accounts of the agencies in its region; nothing without a region."""
+    agencies = list(agency_ids)
+    return or_(and_(Account.role == "bureau", scope.region_filter(principal, Account.region_code)),
+               and_(Account.role.in_(("agency", "expert")), Account.org_id.in_(agencies)) if agencies else false())
 
 
 async def throttle(session: AsyncSession, email: str) -> LoginThrottle | None:

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,9 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import repository
 from gateway.accounts.models import Account, LoginThrottle, RefreshToken
+from services.kernel import scope
 from services.kernel.auth import Principal, Role, TokenSigner
 from services.kernel.db import utcnow
-from services.kernel.errors import Conflict, Forbidden, ProblemError, Unauthenticated, ValidationProblem
+from services.kernel.errors import (
+    Conflict,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ProblemError,
+    Unauthenticated,
+    ValidationProblem,
+)
 from services.kernel.ids import new_id
 
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, 64 MiB)
@@ -181,11 +191,69 @@ CREATABLE: dict[Role, set[Role]] = {
 }
 
 
+class OrgDirectory(Protocol):
+    """What the services know about the organisations a new account is bound to, read with the creator's own
+    token (so an agency the creator may not see is missing). Each returns None when there is no such row."""
+
+    async def agency(self, agency_id: str) -> dict[str, Any] | None: ...
+
+    async def enterprise(self, enterprise_id: str) -> dict[str, Any] | None: ...
+
+    async def insurer(self, insurer_id: str) -> dict[str, Any] | None: ...
+
+    async def expert(self, expert_id: str) -> dict[str, Any] | None: ...
+
+    async def region_exists(self, code: str) -> bool: ...
+
+
+async def _check_region(orgs: OrgDirectory, region_code: str | None) -> str:
+    """A bureau account is bound to a region that exists: without one it would see nothing (or, in a service
+    that failed open, everything)."""
+    if not scope.valid_region_code(region_code):
+        raise ValidationProblem("a bureau account needs a region code of 6, 9 or 12 digits", field="regionCode")
+    assert region_code is not None
+    if not await orgs.region_exists(region_code):
+        raise NotFound(f"no region {region_code}", field="regionCode")
+    return region_code
+
+
+async def _check_org(creator: Principal, orgs: OrgDirectory, role: Role, org_id: str | None,
+                     expert_id: str | None) -> tuple[str | None, str | None]:
+    """The organisation (and expert) a bureau or the admin binds a new account to must exist; a bureau makes
+    logins only for approved agencies that serve a town of its region. Returns (org_id, expert_id)."""
+    if role is Role.EXPERT:
+        if not expert_id:
+            raise ValidationProblem("an expert account needs its expert id", field="expertId")
+        expert = await orgs.expert(expert_id)
+        if expert is None:
+            raise NotFound(f"no expert {expert_id}", field="expertId")
+        if org_id and org_id != expert.get("agency_id"):
+            raise ValidationProblem("this expert works for another agency", field="orgId")
+        return str(expert.get("agency_id")), expert_id
+    if role not in (Role.AGENCY, Role.ENTERPRISE, Role.INSURER):
+        return None, None
+    if not org_id:
+        raise ValidationProblem(f"a {role.value} account needs its organisation id", field="orgId")
+    if role is Role.AGENCY:
+        agency = await orgs.agency(org_id)
+        if agency is None:
+            raise NotFound(f"no agency {org_id}", field="orgId")
+        if creator.role is Role.BUREAU:
+            if agency.get("status") != "APPROVED":
+                raise InvalidState("a bureau makes logins only for approved agencies", field="orgId")
+            if not scope.sees_any_region(creator, list(agency.get("town_codes") or [])):
+                raise Forbidden("this agency serves no town of the bureau's region", field="orgId")
+    elif (await (orgs.enterprise(org_id) if role is Role.ENTERPRISE else orgs.insurer(org_id))) is None:
+        raise NotFound(f"no {'firm' if role is Role.ENTERPRISE else 'insurer'} {org_id}", field="orgId")
+    return org_id, None
+
+
 async def create_account(*, session: AsyncSession, creator: Principal | None, email: str, password: str,
                          role: Role, org_id: str | None = None, region_code: str | None = None,
                          expert_id: str | None = None, display_name: str | None = None,
-                         hasher: PasswordHasher = _HASHER) -> Account:
-    """An account made by someone entitled to, bound to what that someone may hand out."""
+                         orgs: OrgDirectory | None = None, hasher: PasswordHasher = _HASHER) -> Account:
+    """An account made by someone entitled to, bound to what that someone may hand out: the bureau and the admin
+    bind it to an organisation, expert or region that exists (checked through ``orgs``)."""
     if creator is None:
         if role not in (Role.ENTERPRISE, Role.AGENCY):
             raise Forbidden("only a firm or an agency applicant may sign itself up; other accounts are "
@@ -193,12 +261,18 @@ async def create_account(*, session: AsyncSession, creator: Principal | None, em
         org_id = region_code = expert_id = None
     elif role not in CREATABLE.get(creator.role, set()):
         raise Forbidden(f"a {creator.role.value} account may not create {role.value} accounts", field="role")
-    elif creator.role is Role.BUREAU:
+    elif creator.role in (Role.BUREAU, Role.ADMIN):
+        if creator.role is Role.BUREAU and scope.region_of(creator) is None:
+            raise Forbidden("this bureau account has no region; it creates no accounts")
+        if orgs is None:
+            raise Forbidden("the organisation of the new account cannot be checked")
         if role is Role.BUREAU:
-            if not region_code or not creator.in_region(region_code):
+            if creator.role is Role.BUREAU and not scope.sees_region(creator, region_code):
                 raise Forbidden("a bureau creates bureau accounts only inside its own region", field="regionCode")
-        elif not org_id:
-            raise ValidationProblem("an agency account needs its agency id", field="orgId")
+            region_code, org_id, expert_id = await _check_region(orgs, region_code), None, None
+        else:
+            region_code = None
+            org_id, expert_id = await _check_org(creator, orgs, role, org_id, expert_id)
     elif creator.role in (Role.AGENCY, Role.INSURER):
         org_id, region_code = creator.org, None
         if role is Role.EXPERT and not expert_id:

@@ -14,6 +14,7 @@ from gateway.enterprises.types import Enterprise
 from gateway.metrics.service import scope
 from gateway.providers.types import Agency, load_agency
 from services.kernel.auth import Role
+from services.kernel.scope import code_in_region
 
 MAX_SCAN_PAGES = 40  # 20,000 uninsured firms scanned at most; beyond that the list says it is truncated
 
@@ -98,7 +99,7 @@ async def overdue_major_hazards(ctx: Context, region_code: str | None) -> list[d
     if region_code:
         enterprises = {r["id"]: r for r in await ctx.policy.enterprises_by_ids(r["enterprise_id"] for r in rows)}
         rows = [r for r in rows
-                if (enterprises.get(r["enterprise_id"]) or {}).get("town_code", "").startswith(region_code)]
+                if code_in_region((enterprises.get(r["enterprise_id"]) or {}).get("town_code"), region_code)]
     return sorted(rows, key=lambda r: (r.get("deadline") or "", r["id"]))
 
 

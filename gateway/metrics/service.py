@@ -11,6 +11,7 @@ from gateway.context import Context
 from gateway.errors import ServiceDown
 from gateway.metrics.types import CoverageDimension, CoveragePoint, CoverageReport, CoverageRow, PreventionMetrics
 from services.kernel import clock
+from services.kernel import scope as kernel_scope
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, ValidationProblem
@@ -25,7 +26,9 @@ def scope(ctx: Context, region_code: str | None, insurer_id: str | None = None) 
     principal = ctx.require(Role.BUREAU, Role.INSURER)
     params: dict[str, Any] = {"region_code": region_code}
     if principal.role is Role.BUREAU:
-        if region_code and not principal.in_region(region_code):
+        if kernel_scope.region_of(principal) is None:  # fail closed
+            raise Forbidden("this bureau account has no region; it sees no region's figures")
+        if region_code and not kernel_scope.sees_region(principal, region_code):
             raise Forbidden(f"region {region_code} is outside the bureau's region {principal.region}")
         params["region_code"] = region_code or principal.region
         params["insurer_id"] = insurer_id

@@ -25,6 +25,7 @@ from gateway.common import (
 from gateway.context import Info
 from gateway.providers.types import Agency
 from services.kernel.auth import Role
+from services.kernel.errors import ValidationProblem
 
 if TYPE_CHECKING:
     from gateway.bookings.types import Booking
@@ -127,8 +128,9 @@ class ComplaintInput:
     subject: str
     description: str
     booking_id: strawberry.ID | None = strawberry.field(default=None, description="the visit complained about")
-    town_code: str | None = strawberry.field(default=None, description="the firm's town (the bureau of that "
-                                             "region follows the complaint); default the filing firm's own town")
+    town_code: str | None = strawberry.field(default=None, description="optional: the firm's registered town, "
+                                             "which is always the one used (the bureau of that town follows the "
+                                             "complaint); any other town is refused (VALIDATION)")
 
 
 @strawberry.input
@@ -178,10 +180,12 @@ class ComplaintsMutation:
     async def file_complaint(self, info: Info, input: ComplaintInput,
                              idempotency_key: str | None = None) -> ComplaintResult:
         principal = info.context.require(Role.ENTERPRISE)
-        town = input.town_code or await _own_town(info, principal.org)
-        row = await info.context.providers.file_complaint({
+        if input.town_code is not None and input.town_code != await _own_town(info, principal.org):
+            raise ValidationProblem("a complaint goes to the bureau of the firm's registered town; the firm does "
+                                    "not choose it", field="townCode")
+        row = await info.context.providers.file_complaint({  # providers decides the town itself
             "agency_id": str(input.agency_id), "booking_id": str(input.booking_id) if input.booking_id else None,
-            "town_code": town, "subject": input.subject, "description": input.description},
+            "subject": input.subject, "description": input.description},
             idempotency_key)
         return Complaint.from_api(row)
 

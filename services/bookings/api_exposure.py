@@ -31,13 +31,9 @@ async def list_cases(session: Session, principal: MaybePrincipal, paging: Paging
                      withdrawn: bool = False) -> Page[ExposureCaseOut]:
     """Live cases, newest first, for anyone; ``town_code`` (a town, or a city for all its towns).
     ``withdrawn=true`` lists withdrawn cases instead, for the bureau (its region) only."""
-    region = None
-    if withdrawn:
-        if not exposure.is_bureau(principal):
-            raise Forbidden("withdrawn cases are listed for the bureau only")
-        assert principal is not None
-        region = principal.region if principal.role is Role.BUREAU else None
-    stmt = repository.exposure_cases_query(town_code=town_code, withdrawn=withdrawn, region=region)
+    if withdrawn and not exposure.is_bureau(principal):
+        raise Forbidden("withdrawn cases are listed for the bureau only")
+    stmt = repository.exposure_cases_query(town_code=town_code, withdrawn=withdrawn, principal=principal)
     rows, cursor, total = await paginate(session, stmt, ExposureCase.id, paging, descending=True)
     return Page(items=[_out(r, principal) for r in rows], next_cursor=cursor, total=total)
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings.models import Booking, Hazard, PolicyLedger
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 from services.kernel.errors import Forbidden
 
@@ -24,8 +25,10 @@ def scope_filters(principal: Principal, region_code: str | None,
             raise Forbidden("an insurer sees its own book only")
         return region_code, principal.org
     if principal.role is Role.BUREAU:
-        region = principal.region or ""
-        if region_code and not region_code.startswith(region):
+        region = scope.region_of(principal)
+        if region is None:  # fail closed: a bureau without a region sees no region
+            raise Forbidden("this bureau account has no region; it sees no metrics")
+        if region_code and not scope.sees_region(principal, region_code):
             raise Forbidden("the bureau sees its own region only")
         return region_code or region, insurer_id
     return region_code, insurer_id

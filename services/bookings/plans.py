@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bookings.models import PolicyLedger, ServicePlan
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 from services.kernel.errors import Forbidden, InvalidState, NotFound
 
@@ -53,7 +54,11 @@ async def get_plan(session: AsyncSession, principal: Principal, policy_id: str) 
         principal.require_org(plan.enterprise_id, "this plan")
     elif principal.role is Role.INSURER:
         principal.require_org(plan.insurer_id, "this plan")
-    elif principal.role not in (Role.ADMIN, Role.BUREAU):
+    elif principal.role is Role.BUREAU:
+        ledger = await session.get(PolicyLedger, policy_id)
+        if not scope.sees_region(principal, ledger.town_code if ledger else None):
+            raise Forbidden("the bureau reads the service plans of its own region's firms")
+    elif principal.role is not Role.ADMIN:
         raise Forbidden("service plans are read by the firm, its insurer and the bureau")
     return plan
 

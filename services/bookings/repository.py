@@ -24,6 +24,7 @@ from services.bookings.models import (
     VisitReport,
     WorkingHours,
 )
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 
 # ---------------------------------------------------------------- scoping
@@ -44,31 +45,32 @@ def ledger_scope(principal: Principal) -> ColumnElement[bool]:
         case Role.ADMIN:
             return true()
         case Role.ENTERPRISE:
-            return PolicyLedger.enterprise_id == (principal.org or "")
+            return scope.org_filter(principal, PolicyLedger.enterprise_id)
         case Role.INSURER:
-            return PolicyLedger.insurer_id == (principal.org or "")
+            return scope.org_filter(principal, PolicyLedger.insurer_id)
         case Role.BUREAU:
-            return PolicyLedger.town_code.startswith(principal.region or "\x00")
+            return scope.region_filter(principal, PolicyLedger.town_code)
         case _:
             return false()
 
 
 def _scope(principal: Principal, model: Any, *, expert_column: Any) -> ColumnElement[bool]:
+    """Through ``services.kernel.scope``: a principal whose org, expert id or region is missing sees nothing."""
     match principal.role:
         case Role.ADMIN:
             return true()
         case Role.ENTERPRISE:
-            return model.enterprise_id == (principal.org or "")
+            return scope.org_filter(principal, model.enterprise_id)
         case Role.INSURER:
-            return model.insurer_id == (principal.org or "")
+            return scope.org_filter(principal, model.insurer_id)
         case Role.AGENCY:
-            return model.agency_id == (principal.org or "")
+            return scope.org_filter(principal, model.agency_id)
         case Role.EXPERT:
             if expert_column is None:
-                return model.agency_id == (principal.org or "")
-            return and_(model.agency_id == (principal.org or ""), expert_column == (principal.expert or ""))
+                return scope.org_filter(principal, model.agency_id)
+            return and_(scope.org_filter(principal, model.agency_id), scope.expert_filter(principal, expert_column))
         case Role.BUREAU:
-            return model.town_code.startswith(principal.region or "\x00")
+            return scope.region_filter(principal, model.town_code)
     return false()
 
 
@@ -289,14 +291,15 @@ async def hazard_actions(session: AsyncSession, hazard_id: str) -> list[HazardAc
 
 
 def exposure_cases_query(*, town_code: str | None = None, withdrawn: bool = False,
-                         region: str | None = None) -> Select[Any]:
-    """Live cases (or withdrawn ones), newest first by id; ``town_code`` and ``region`` match by prefix, so a
-    city code lists its towns."""
+                         principal: Principal | None = None) -> Select[Any]:
+    """Live cases (or withdrawn ones), newest first by id; ``town_code`` matches by prefix, so a city code lists
+    its towns. Withdrawn cases are held to the ``principal``'s region (none at all without one: fail closed)."""
     stmt = select(ExposureCase).where(ExposureCase.withdrawn_at.is_not(None) if withdrawn
                                       else ExposureCase.withdrawn_at.is_(None))
-    for prefix in (town_code, region):
-        if prefix:
-            stmt = stmt.where(ExposureCase.town_code.startswith(prefix))
+    if town_code:
+        stmt = stmt.where(ExposureCase.town_code.startswith(town_code))
+    if withdrawn:
+        stmt = stmt.where(scope.region_filter(principal, ExposureCase.town_code))
     return stmt
 
 

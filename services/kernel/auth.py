@@ -53,10 +53,11 @@ class Principal:
             raise Forbidden(f"{what} belongs to another organisation")
 
     def in_region(self, code: str | None) -> bool:
-        """The bureau sees its region and every region below it (codes nest by prefix)."""
-        if self.role is Role.ADMIN:
-            return True
-        return bool(self.region and code and code.startswith(self.region))
+        """The bureau sees its region and every region below it (codes nest by prefix); a bureau without a
+        valid region sees nothing, and no other role sees by region. See ``services.kernel.scope``."""
+        from services.kernel.scope import sees_region  # scope builds on this module
+
+        return sees_region(self, code)
 
     @property
     def auth_header(self) -> dict[str, str]:

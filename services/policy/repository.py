@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.policy.models import (
@@ -133,7 +134,7 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
     if principal.role is Role.ENTERPRISE:
         stmt = stmt.where(Enterprise.id == (principal.org or ""))
     elif principal.role is Role.BUREAU:
-        stmt = stmt.where(Enterprise.town_code.startswith(principal.region or "\x00"))
+        stmt = stmt.where(scope.region_filter(principal, Enterprise.town_code))
     elif principal.role in (Role.AGENCY, Role.EXPERT):
         stmt = stmt.where(booked_with(principal))
     if ids:
@@ -223,7 +224,7 @@ def policy_query(principal: Principal, *, ids: Sequence[str] | None = None, stat
         stmt = stmt.where(Policy.insurer_id == (principal.org or ""))
     elif principal.role is Role.BUREAU:
         stmt = stmt.where(Policy.enterprise_id.in_(
-            select(Enterprise.id).where(Enterprise.town_code.startswith(principal.region or "\x00"))))
+            select(Enterprise.id).where(scope.region_filter(principal, Enterprise.town_code))))
     if ids:
         stmt = stmt.where(Policy.id.in_(list(ids)))
     if status:
@@ -396,7 +397,7 @@ def claim_query(principal: Principal, *, policy_id: str | None, status: str | No
         stmt = stmt.where(Claim.insurer_id == (principal.org or ""))
     elif principal.role is Role.BUREAU:
         stmt = stmt.where(Claim.enterprise_id.in_(
-            select(Enterprise.id).where(Enterprise.town_code.startswith(principal.region or "\x00"))))
+            select(Enterprise.id).where(scope.region_filter(principal, Enterprise.town_code))))
     if policy_id:
         stmt = stmt.where(Claim.policy_id == policy_id)
     if status:

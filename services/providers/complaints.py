@@ -66,10 +66,14 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintIn, principal:
         visit = await feedback.get_visit(session, data.booking_id)
         if visit is not None and (visit.enterprise_id != principal.org or visit.agency_id != agency.id):
             raise Forbidden("the booking is not one of this firm with this agency", field="booking_id")
+    town = await complaint_town(session, principal.org, agency)
+    if data.town_code and data.town_code != town:
+        raise ValidationProblem(f"the complaint goes to the bureau of the firm's registered town {town}; a firm "
+                                "does not choose it", field="town_code")
     await ensure_calendar(session)
     received = today or local_today()
     complaint = Complaint(id=new_id("cmp"), enterprise_id=principal.org, agency_id=agency.id,
-                          booking_id=data.booking_id, town_code=data.town_code or agency.town_codes[0],
+                          booking_id=data.booking_id, town_code=town,
                           subject=data.subject, description=data.description, status=OPEN,
                           received_on=received, due_on=received, fact_check=False, created_at=utcnow())
     complaint.due_on = await due_on(session, complaint)
@@ -80,6 +84,13 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintIn, principal:
         "booking_id": complaint.booking_id, "town_code": complaint.town_code,
         "due_on": complaint.due_on.isoformat()})
     return complaint
+
+
+async def complaint_town(session: AsyncSession, enterprise_id: str, agency: Agency) -> str:
+    """The town whose bureau follows the complaint, decided here and never by the firm: the firm's registered
+    town (learnt from the policy service's events), else (a firm not yet known here) the agency's first town."""
+    firm = await feedback.get_firm_town(session, enterprise_id)
+    return firm.town_code if firm is not None else agency.town_codes[0]
 
 
 def _require_handler(principal: Principal, complaint: Complaint, agency: Agency) -> None:

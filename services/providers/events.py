@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.events import Event, EventHandler
 from services.providers import repository as repo
 from services.providers import repository_feedback as facts
-from services.providers.models import Agency, HazardFact, VisitFact
+from services.providers.models import Agency, FirmTown, HazardFact, VisitFact
 
 log = logging.getLogger("anze.providers.events")
 
@@ -75,6 +75,20 @@ async def on_hazard_overdue(session: AsyncSession, event: Event) -> None:
     await session.flush()
 
 
+async def on_enterprise(session: AsyncSession, event: Event) -> None:
+    """policy.enterprise.registered / updated: remember the firm's registered town."""
+    town = event.payload.get("town_code")
+    if not town:
+        return
+    enterprise_id = str(event.payload["enterprise_id"])
+    firm = await facts.get_firm_town(session, enterprise_id)
+    if firm is None:
+        session.add(FirmTown(enterprise_id=enterprise_id, town_code=str(town), updated_at=event.occurred_at))
+    else:
+        firm.town_code, firm.updated_at = str(town), event.occurred_at
+    await session.flush()
+
+
 def _requiring(keys: tuple[str, ...], handler: EventHandler) -> EventHandler:
     """A payload without the ids the handler needs is logged and skipped: redelivering it forever would
     hold up every event behind it."""
@@ -96,4 +110,6 @@ HANDLERS: dict[str, EventHandler] = {
     "bookings.hazard.found": _requiring(HAZARD_KEYS, on_hazard_found),
     "bookings.hazard.closed": _requiring(HAZARD_KEYS, on_hazard_closed),
     "bookings.hazard.overdue": _requiring(HAZARD_KEYS, on_hazard_overdue),
+    "policy.enterprise.registered": _requiring(("enterprise_id",), on_enterprise),
+    "policy.enterprise.updated": _requiring(("enterprise_id",), on_enterprise),
 }

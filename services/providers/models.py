@@ -234,6 +234,17 @@ class HazardFact(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class FirmTown(Base):
+    """A firm's registered town as the policy service published it: the bureau of that town follows the
+    firm's complaints (never a town the firm names itself)."""
+
+    __tablename__ = "firm_towns"
+
+    enterprise_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    town_code: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # ---------------------------------------------------------------- reviews and complaints
 
 

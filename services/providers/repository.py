@@ -58,6 +58,12 @@ def qualified_clause(*, on: date, service_type: str | None = None) -> Any:
     return exists().where(and_(*conditions))
 
 
+def agency_in_region(region: str) -> Any:
+    """SQL: the agency serves a town in ``region`` (a code of its JSON ``town_codes`` starts with it). The caller
+    passes a valid region (``services.kernel.scope.region_of``) or a value that matches nothing."""
+    return cast(Agency.town_codes, Text).like(f'%"{region}%')
+
+
 def agency_search(*, statuses: Sequence[str] | None, own_agency_id: str | None, service_type: str | None,
                   town_code: str | None, min_rating: float | None, price_min_fen: int | None,
                   price_max_fen: int | None, ids: Sequence[str] | None = None,
@@ -65,8 +71,7 @@ def agency_search(*, statuses: Sequence[str] | None, own_agency_id: str | None, 
     stmt = select(Agency)
     if region is not None:
         # A bureau sees applications and suspended agencies of its own region; approved ones everywhere.
-        in_region = cast(Agency.town_codes, Text).like(f'%"{region}%')
-        stmt = stmt.where(or_(Agency.status == "APPROVED", in_region))
+        stmt = stmt.where(or_(Agency.status == "APPROVED", agency_in_region(region)))
     if statuses is not None:
         visible = Agency.status.in_(list(statuses))
         stmt = stmt.where(or_(visible, Agency.id == own_agency_id) if own_agency_id else visible)

@@ -11,7 +11,8 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.paging import PageParams, paginate
-from services.providers.models import CalendarDay, Complaint, HazardFact, Review, VisitFact
+from services.providers.models import Agency, CalendarDay, Complaint, FirmTown, HazardFact, Review, VisitFact
+from services.providers.repository import agency_in_region
 
 
 async def get_visit(session: AsyncSession, booking_id: str) -> VisitFact | None:
@@ -33,8 +34,16 @@ async def review_of_booking(session: AsyncSession, booking_id: str) -> Review | 
     return await session.scalar(select(Review).where(Review.booking_id == booking_id))
 
 
-def review_list(*, agency_id: str | None, enterprise_id: str | None, booking_id: str | None = None) -> Select[Any]:
+async def get_firm_town(session: AsyncSession, enterprise_id: str) -> FirmTown | None:
+    return await session.get(FirmTown, enterprise_id)
+
+
+def review_list(*, agency_id: str | None, enterprise_id: str | None, booking_id: str | None = None,
+                agency_region: str | None = None) -> Select[Any]:
+    """``agency_region``: only reviews of agencies serving a town in that region (the bureau's view)."""
     stmt = select(Review)
+    if agency_region is not None:
+        stmt = stmt.where(Review.agency_id.in_(select(Agency.id).where(agency_in_region(agency_region))))
     if booking_id:
         stmt = stmt.where(Review.booking_id == booking_id)
     if agency_id:

@@ -44,7 +44,8 @@ class ComplaintIn(_In):
     agency_id: Id
     booking_id: Id | None = None
     town_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6,12}$")] | None = Field(
-        None, description="the firm's town; default the agency's first town")
+        None, description="optional and never chosen by the firm: the firm's registered town (else the agency's "
+        "first town) is used, and a different value is refused (VALIDATION)")
     subject: Short
     description: Long
 

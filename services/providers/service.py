@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel import scope
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.kernel.errors import Conflict, Forbidden, InvalidState, NotFound
@@ -49,6 +50,20 @@ def is_own_agency(principal: Principal | None, agency: Agency) -> bool:
     return principal.org == agency.id or (principal.org is None and principal.sub == agency.applicant_sub)
 
 
+def in_bureau_region(principal: Principal | None, agency: Agency) -> bool:
+    """The agency lies in the bureau's region when one of its service towns does (the rule that also decides
+    which bureau may vet it); False for every other role and for a bureau without a region."""
+    return principal is not None and principal.role is Role.BUREAU and scope.sees_any_region(principal,
+                                                                                               agency.town_codes)
+
+
+def may_read_private(principal: Principal | None, agency: Agency) -> bool:
+    """Scans, notices and the decision history: the agency itself, the bureau of its region and admin."""
+    if principal is None:
+        return False
+    return principal.role is Role.ADMIN or is_own_agency(principal, agency) or in_bureau_region(principal, agency)
+
+
 def require_own_agency(principal: Principal, agency: Agency) -> None:
     if principal.role is Role.ADMIN or is_own_agency(principal, agency):
         return
@@ -62,7 +77,7 @@ def may_see_agency(principal: Principal | None, agency: Agency) -> bool:
         return False
     if principal.role is Role.ADMIN or is_own_agency(principal, agency):
         return True
-    if principal.role is Role.BUREAU and any(principal.in_region(code) for code in agency.town_codes):
+    if in_bureau_region(principal, agency):
         return True
     return agency.status in ONCE_PUBLIC
 

@@ -11,6 +11,7 @@ from services.kernel.events import record_event
 from services.kernel.ids import new_id
 from services.providers.models import Agency, AgencyDecision, Outbox
 from services.providers.schemas import AgencyStatus, Decision
+from services.providers.service import in_bureau_region
 
 S, D = AgencyStatus, Decision
 
@@ -40,7 +41,7 @@ def may_decide(principal: Principal, agency: Agency) -> bool:
     """The bureau decides on agencies serving a town in its region; the admin on any."""
     if principal.role is Role.ADMIN:
         return True
-    return principal.role is Role.BUREAU and any(principal.in_region(code) for code in agency.town_codes)
+    return in_bureau_region(principal, agency)
 
 
 async def decide(session: AsyncSession, *, agency: Agency, decision: Decision, note: str | None,

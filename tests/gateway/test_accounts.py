@@ -111,18 +111,47 @@ async def test_no_account_can_raise_its_own_role(gateway):
     assert me["data"]["me"]["role"] == "ENTERPRISE"
 
 
-async def test_a_bureau_creates_agency_accounts_and_bureaus_only_inside_its_region(gateway):
+async def test_a_bureau_binds_no_login_it_cannot_check_and_none_outside_its_region(gateway):
+    # which agencies and regions exist is the services' to say (tests/gateway/test_platform_account_scope.py);
+    # with them unreachable, nothing is created
     await gateway.account("bureau@x.cn", Role.BUREAU, region="330282")
     token = await gateway.login("bureau@x.cn")
     agency = await gateway.gql(CREATE, {"i": {"email": "a@x.cn", "password": "agency-password-1", "role": "AGENCY",
-                                              "orgId": "agc_7"}}, token=token)
-    assert agency["data"]["createAccount"]["orgId"] == "agc_7"
+                                              "orgId": "agc_does_not_exist"}}, token=token)
+    assert agency["data"]["createAccount"] == {"__typename": "OperationError", "code": "SERVICE_UNAVAILABLE",
+                                               "field": None}
     outside = await gateway.gql(CREATE, {"i": {"email": "b2@x.cn", "password": "bureau-password-1",
                                                "role": "BUREAU", "regionCode": "330281"}}, token=token)
     assert outside["data"]["createAccount"]["code"] == "FORBIDDEN"
-    town = await gateway.gql(CREATE, {"i": {"email": "b3@x.cn", "password": "bureau-password-1",
+    no_region = await gateway.gql(CREATE, {"i": {"email": "b3@x.cn", "password": "bureau-password-1",
+                                                 "role": "BUREAU"}}, token=token)
+    assert no_region["data"]["createAccount"]["code"] == "FORBIDDEN"
+    assert not await _can_log_in(gateway, "a@x.cn", "agency-password-1")
+
+
+async def test_the_admin_creates_no_bureau_account_without_a_valid_region(gateway):
+    await gateway.account("admin@x.cn", Role.ADMIN)
+    token = await gateway.login("admin@x.cn")
+    for region in (None, "", "33", "3302821070", "330282abc"):
+        made = await gateway.gql(CREATE, {"i": {"email": "b@x.cn", "password": "bureau-password-1",
+                                                "role": "BUREAU", "regionCode": region}}, token=token)
+        assert made["data"]["createAccount"] == {"__typename": "OperationError", "code": "VALIDATION",
+                                                 "field": "regionCode"}, region
+    assert not await _can_log_in(gateway, "b@x.cn", "bureau-password-1")
+
+
+async def test_a_bureau_account_without_a_region_creates_no_account(gateway):
+    await gateway.account("legacy@x.cn", Role.BUREAU)  # made before the rule
+    token = await gateway.login("legacy@x.cn")
+    made = await gateway.gql(CREATE, {"i": {"email": "b@x.cn", "password": "bureau-password-1",
                                             "role": "BUREAU", "regionCode": "330282107"}}, token=token)
-    assert town["data"]["createAccount"]["__typename"] == "User"
+    assert made["data"]["createAccount"]["code"] == "FORBIDDEN"
+
+
+async def _can_log_in(gateway, email: str, password: str) -> bool:
+    body = await gateway.gql("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }",
+                             {"e": email, "p": password})
+    return body["data"]["login"]["__typename"] == "AuthPayload"
 
 
 async def test_a_firm_signs_itself_up_without_an_organisation(gateway):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.kernel import scope
 from services.kernel.auth import PUBLIC, MaybePrincipal, Principal, Role, allow
 from services.kernel.errors import Forbidden, NotFound
 from services.kernel.idempotency import IdempotencyKey
@@ -77,7 +78,8 @@ async def list_agencies(
         statuses=statuses, own_agency_id=own if (batch is not None or not approved_only) else None,
         service_type=service_type.value if service_type else None, town_code=town_code,
         min_rating=min_rating, price_min_fen=price_min_fen, price_max_fen=price_max_fen, ids=batch,
-        region=(principal.region or "-") if principal is not None and principal.role is Role.BUREAU else None)
+        region=(scope.region_of(principal) or "-") if principal is not None and principal.role is Role.BUREAU
+        else None)
     params = PageParams(limit=limit, cursor=None)
     rows, next_offset, total = await repo.page_agencies(
         session, stmt, params, sort=sort.value if sort else None,
@@ -100,9 +102,7 @@ async def get_agency(agency_id: str, session: Session, principal: MaybePrincipal
         raise NotFound(f"no agency {agency_id}")
     [view] = await service.agency_views(session, [agency], detail=True)
     assert isinstance(view, AgencyDetailOut)
-    privileged = principal is not None and (principal.role in (Role.ADMIN, Role.BUREAU)
-                                            or service.is_own_agency(principal, agency))
-    return view if privileged else _hide_scans(view)
+    return view if service.may_read_private(principal, agency) else _hide_scans(view)
 
 
 @router.post("/agencies", response_model=AgencyDetailOut, status_code=201,
@@ -142,8 +142,8 @@ async def decide(agency_id: str, data: DecisionIn, session: Session,
 async def decisions(agency_id: str, session: Session,
                     principal: Principal = allow(Role.AGENCY, Role.BUREAU)) -> list[DecisionOut]:
     agency = await service.load_agency(session, agency_id)
-    if principal.role is Role.AGENCY:
-        service.require_own_agency(principal, agency)
+    if not service.may_read_private(principal, agency):
+        raise Forbidden("the decisions on an agency are for the agency itself and the bureau of its region")
     rows = await repo.decisions_of(session, agency.id)
     return [DecisionOut.model_validate(r, from_attributes=True) for r in rows]
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from services.kernel import scope
 from services.kernel.auth import PUBLIC, MaybePrincipal, Principal, Role, allow
 from services.kernel.errors import Forbidden, ValidationProblem
 from services.kernel.idempotency import IdempotencyKey
@@ -66,27 +67,43 @@ async def list_reviews(session: Session, principal: MaybePrincipal, agency_id: s
     agency by them). The firm and the visit are shown to the firm that wrote the review, the agency reviewed,
     the bureau and admin; only the firm itself (and the bureau, admin) lists by firm or by visit."""
     overseer = principal is not None and principal.role in (Role.BUREAU, Role.ADMIN)
+    # a bureau oversees the reviews of agencies serving its region only (none without a region: fail closed)
+    bureau_region = ((scope.region_of(principal) or "-") if principal is not None and principal.role is Role.BUREAU
+                     else None)
     if (enterprise_id or booking_id) and not overseer:
         if principal is None or principal.role is not Role.ENTERPRISE or enterprise_id not in (None, principal.org):
             raise Forbidden("only the firm itself lists its reviews by firm or by visit")
         enterprise_id = principal.org
     if not (agency_id or enterprise_id or overseer):
         raise ValidationProblem("name the agency whose reviews to list", field="agency_id")
-    if agency_id and not overseer and not (principal is not None and principal.org == agency_id):
-        agency = await repository.get_agency(session, agency_id)
-        if agency is None or agency.status != AgencyStatus.APPROVED.value:
-            return Page(items=[], next_cursor=None, total=0)
-    stmt = feedback.review_list(agency_id=agency_id, enterprise_id=enterprise_id,
-                                booking_id=booking_id)
+    named = await repository.get_agency(session, agency_id) if agency_id else None
+    public_view = agency_id and not (principal is not None and principal.org == agency_id) and not (
+        (principal is not None and principal.role is Role.ADMIN)
+        or (named is not None and service.in_bureau_region(principal, named)))
+    if public_view and bureau_region is not None and (enterprise_id or booking_id):
+        raise Forbidden("the bureau lists reviews by firm or by visit for agencies of its region only")
+    if public_view and (named is None or named.status != AgencyStatus.APPROVED.value):
+        return Page(items=[], next_cursor=None, total=0)
+    stmt = feedback.review_list(agency_id=agency_id, enterprise_id=enterprise_id, booking_id=booking_id,
+                                agency_region=None if public_view else bureau_region)
     rows, next_cursor, total = await feedback.page_reviews(session, stmt, PageParams(limit=limit, cursor=cursor))
-    return Page(items=[review_out(r, principal) for r in rows], next_cursor=next_cursor, total=total)
+    overseen = set()
+    if bureau_region is not None and rows:
+        overseen = {a.id for a in await repository.agencies_by_ids(session, list({r.agency_id for r in rows}))
+                    if service.in_bureau_region(principal, a)}
+    return Page(items=[review_out(r, principal, overseen) for r in rows], next_cursor=next_cursor, total=total)
 
 
-def review_out(review: Any, principal: Principal | None) -> ReviewOut:
-    """The review as this caller may read it: the firm and the visit only for those involved and the bureau."""
+def review_out(review: Any, principal: Principal | None, overseen: set[str] | frozenset[str] = frozenset()
+               ) -> ReviewOut:
+    """The review as this caller may read it: the firm and the visit only for those involved, admin and the
+    bureau of a region the reviewed agency serves (``overseen``: the agency ids that bureau oversees)."""
     out = ReviewOut.model_validate(review)
-    involved = principal is not None and (principal.role in (Role.BUREAU, Role.ADMIN)
-                                          or principal.org in (review.enterprise_id, review.agency_id))
+    involved = principal is not None and (principal.role is Role.ADMIN
+                                          or (principal.role is Role.BUREAU and review.agency_id in overseen)
+                                          or (principal.role is not Role.BUREAU
+                                              and scope.own_org(principal) in (review.enterprise_id,
+                                                                               review.agency_id)))
     return out if involved else out.model_copy(update={"enterprise_id": None, "booking_id": None})
 
 
@@ -112,7 +129,7 @@ async def list_complaints(
     principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU),
 ) -> Page[ComplaintOut]:
     enterprise_id = principal.org if principal.role is Role.ENTERPRISE else None
-    region = principal.region if principal.role is Role.BUREAU else None
+    region = scope.region_of(principal)  # None for a bureau without a region: it sees no complaint
     if principal.role is Role.AGENCY:
         agency_id = principal.org or "-"
     if principal.role in (Role.ENTERPRISE, Role.BUREAU) and not (enterprise_id or region):

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from services.kernel.auth import PUBLIC, MaybePrincipal, Principal, Role, allow
 from services.kernel.db import utcnow
-from services.kernel.errors import NotFound
+from services.kernel.errors import Forbidden, NotFound
 from services.kernel.ids import new_id
 from services.kernel.runtime import Runtime, Session
 from services.providers import repository as repo
@@ -42,17 +42,15 @@ async def qualifications_of_agencies(session: Session, principal: MaybePrincipal
     for q in await repo.qualifications_of(session, list(visible)):
         view = service.qualification_view(q, today)
         agency = visible[q.agency_id]
-        if not (principal is not None and (principal.role in (Role.ADMIN, Role.BUREAU)
-                                           or service.is_own_agency(principal, agency))):
+        if not service.may_read_private(principal, agency):
             view.scan_id = None
         out.append(view)
     return out
 
 
 def _may_read_private(principal: Principal, agency: Agency) -> None:
-    if principal.role in (Role.ADMIN, Role.BUREAU):
-        return
-    service.require_own_agency(principal, agency)
+    if not service.may_read_private(principal, agency):
+        raise Forbidden("scans and notices are for the agency itself and the bureau of its region")
 
 
 @router.post("/agencies/{agency_id}/qualifications/{qualification_id}/scan", response_model=QualificationOut,
