@@ -49,7 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     instant = testing.suite_instant()
-    lines = [f"clock: pinned at {instant.isoformat()} ({testing.SUITE_INSTANT_ENV} to change it), ticking on"]
+    how = "ticking on" if testing.suite_clock_ticks() else "frozen (ANZE_TEST_CLOCK=frozen)"
+    lines = [f"clock: pinned at {instant.isoformat()} ({testing.SUITE_INSTANT_ENV} to change it), {how}"]
     for name, (present, detail) in _backends_present().items():
         lines.append(f"backend {name:<19} {'USED   ' if present else 'MISSING'} {detail if present else ''}".rstrip())
     return lines
@@ -130,7 +131,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def pinned_instant():
     """Every test runs on a clock pinned at the suite's instant (ticking on), never on the wall clock: a test
     that needs another instant travels there itself (``time_machine.travel``)."""
-    with testing.pinned_clock(testing.suite_instant()) as instant:
+    with testing.pinned_clock(testing.suite_instant(), tick=testing.suite_clock_ticks()) as instant:
         yield instant
 
 
@@ -139,6 +140,8 @@ def subprocess_clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Processes this test starts inherit the pinned clock (libfaketime with the same offset)."""
     if testing.libfaketime() is None:
         pytest.skip("libfaketime is not installed: a started process would not share the pinned clock")
+    if not testing.suite_clock_ticks():
+        pytest.skip("the suite's clock is frozen (ANZE_TEST_CLOCK=frozen): a started process cannot share it")
     env = testing.pinned_clock_env()
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -36,3 +36,11 @@ def test_a_term_from_a_leap_day_ends_on_the_27th_of_february():
 
 def test_a_year_over_a_leap_day_has_366_days():
     assert term_days(date(2027, 3, 1), term_end(date(2027, 3, 1), 12)) == 366
+
+
+def test_ids_made_in_one_millisecond_or_on_a_frozen_clock_still_sort_in_the_order_made():
+    from services.kernel.ids import new_id
+
+    with time_machine.travel(datetime(2027, 2, 5, 15, 59, tzinfo=UTC), tick=False):
+        made = [new_id("bkg") for _ in range(200)]
+    assert sorted(made) == made and len(set(made)) == 200

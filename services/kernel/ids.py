@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from services.kernel import clock
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_lock = threading.Lock()
+_last_millis = 0
 
 
 def _encode(value: int, length: int) -> str:
@@ -17,8 +20,16 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(out))
 
 
+def _next_millis() -> int:
+    """The clock's millisecond, moved one past the last id's when the clock has not moved on (several ids in
+    one millisecond, a clock set back): ids made later in a process always sort after ids made earlier."""
+    global _last_millis
+    with _lock:
+        _last_millis = max(int(clock.timestamp() * 1000), _last_millis + 1)
+        return _last_millis
+
+
 def new_id(prefix: str) -> str:
-    """A new id such as ``ent_01JD4...``; ids made later sort after ids made earlier (to the millisecond)."""
-    millis = int(clock.timestamp() * 1000)
+    """A new id such as ``ent_01JD4...``; ids made later sort after ids made earlier."""
     rand = int.from_bytes(os.urandom(10), "big")
-    return f"{prefix}_{_encode(millis, 10)}{_encode(rand, 16)}"
+    return f"{prefix}_{_encode(_next_millis(), 10)}{_encode(rand, 16)}"

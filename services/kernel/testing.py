@@ -228,10 +228,16 @@ def _outer_faketime_offset() -> int:
             from exc
 
 
+def suite_clock_ticks() -> bool:
+    """Whether the suite's pinned clock ticks on (the default) or stays frozen at the instant
+    (``ANZE_TEST_CLOCK=frozen``: CI's runs at 23:59:30 must not cross midnight halfway through a test)."""
+    return os.environ.get("ANZE_TEST_CLOCK", "ticking") != "frozen"
+
+
 @contextlib.contextmanager
-def pinned_clock(instant: datetime) -> Iterator[datetime]:
-    """Pin this process's clock at ``instant`` (it ticks on from there) with time-machine, and remember the
-    offset so that processes the tests start run at the same instant (``pinned_clock_env``)."""
+def pinned_clock(instant: datetime, *, tick: bool = True) -> Iterator[datetime]:
+    """Pin this process's clock at ``instant`` (ticking on from there, or frozen) with time-machine, and remember
+    the offset so that processes the tests start run at the same instant (``pinned_clock_env``)."""
     import time
 
     import time_machine
@@ -240,7 +246,7 @@ def pinned_clock(instant: datetime) -> Iterator[datetime]:
     previous = _clock_offset_seconds
     _clock_offset_seconds = _outer_faketime_offset() + round(instant.timestamp() - time.time())
     try:
-        with time_machine.travel(instant, tick=True):
+        with time_machine.travel(instant, tick=tick):
             yield instant
     finally:
         _clock_offset_seconds = previous
@@ -255,6 +261,9 @@ def pinned_clock_env() -> dict[str, str]:
     test's pinned clock reads: libfaketime with the same offset from real time. Empty when nothing is pinned."""
     if _clock_offset_seconds is None:
         return {}
+    if not suite_clock_ticks():
+        raise RuntimeError("a process cannot share a frozen clock: run the tests that start processes "
+                           "(the distributed ones) on the ticking clock")
     library = libfaketime()
     if library is None:
         raise RuntimeError("libfaketime is not installed (apt-get install faketime): a process started by a "

@@ -125,7 +125,7 @@ class Kit:
     async def policy(self, enterprise_id: str, insurer_id: str = "ins_test", budget_fen: int = 200_000,
                      town_code: str = GUANHAIWEI, risk_color: str | None = "YELLOW", days: int = 365) -> str:
         policy_id = new_id("pol")
-        today = datetime.now(SHANGHAI).date()
+        today = clock.today()
         await self.deliver("policy.policy.activated", {
             "policy_id": policy_id, "number": f"AZ{random.randint(10**7, 10**8)}", "enterprise_id": enterprise_id,
             "insurer_id": insurer_id, "product_id": "prd_test", "town_code": town_code, "headcount": 8,
@@ -137,7 +137,7 @@ class Kit:
     # ------------------------------------------------------------ providers, through its own API
 
     def _day(self, offset: int) -> str:
-        return (datetime.now(SHANGHAI).date() + timedelta(days=offset)).isoformat()
+        return (clock.today() + timedelta(days=offset)).isoformat()
 
     async def agency_with_expert(self, insurer_id: str | None = "ins_test", price_fen: int = 80_000,
                                  duration: int = 120, experts: int = 1, buffer: int = 30) -> Agency:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.kernel import clock
 from tests.bookings.conftest import at, working_day
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -225,9 +226,8 @@ async def test_a_visit_must_be_booked_ahead_and_on_the_grid(kit):
     naive = await kit.client.post("/v1/bookings", headers=kit.enterprise(firm), json={
         "offering_id": agency.offering_id, "enterprise_id": firm, "start": "2030-01-07T09:00:00", "funding": "SELF"})
     assert naive.status_code == 422 and naive.json()["code"] == "VALIDATION"
-    from datetime import datetime
 
-    soon = datetime.now(at(day, 9).tzinfo).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    soon = clock.local_now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     too_soon = await kit.book(agency, firm, soon, funding="SELF")
     assert too_soon.status_code == 422 and too_soon.json()["code"] == "VALIDATION"
 

@@ -9,6 +9,7 @@ from itertools import count
 import pytest
 
 from services.bookings.service import TRANSITIONS
+from services.kernel import clock
 from tests.bookings.conftest import at, general_hazard, working_day
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -23,7 +24,7 @@ def next_start() -> datetime:
     n = next(_slot)
     day = working_day(2)
     for _ in range(n // 4):
-        day = working_day((day - datetime.now(at(day, 9).tzinfo).date()).days + 1)
+        day = working_day((day - clock.today()).days + 1)
     return at(day, 9 + 2 * (n % 4))
 
 

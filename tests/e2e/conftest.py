@@ -8,15 +8,14 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from anze.composition import create_embedded_app, migrate_all, seed_all
-from services.kernel import testing
+from services.kernel import clock, testing
 from services.kernel.settings import KernelSettings
 
 DEMO_PASSWORD = "anze-demo-2026"
@@ -152,7 +151,7 @@ GUANHAIWEI = "330282107"
 
 def shanghai_today() -> date:
     """Dates people see are Asia/Shanghai dates (the machine's clock is UTC)."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 CIXI = "330282"
 
 

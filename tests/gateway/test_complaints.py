@@ -4,11 +4,11 @@ region follows the clock; other accounts are refused, bad input is an OperationE
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
+from services.kernel import clock
 from services.kernel.auth import Principal, Role
 from services.providers import complaints as complaint_service
 from services.providers.schemas_feedback import ComplaintIn
@@ -35,7 +35,7 @@ REPLY = {"request": "要求专家按约定时间到场", "facts": "经核实专�
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 
 
 async def file(platform, subject: str = "专家迟到", as_: str = "enterprise", token: str | None = None,

@@ -3,10 +3,11 @@ to the services does not grow with the length of the list."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
+
+from services.kernel import clock
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -25,7 +26,7 @@ BOOKINGS = 6
 
 async def book_visits(platform, count: int) -> list[str]:
     ctx = platform.ctx
-    start = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)
+    start = clock.today() + timedelta(days=20)
     slots = (await platform.data("""query($o: ID!, $f: Date!, $t: Date!) { availableSlots(offeringId: $o, from: $f,
         to: $t) { start expertId } }""", {"o": ctx["demo_offering_id"], "f": start.isoformat(),
                                           "t": (start + timedelta(days=21)).isoformat()}, as_="enterprise"))

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.kernel import clock
+
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 EXPERT_FIELDS = """id name active phone specialties townCodes serviceTypes
@@ -34,7 +36,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def certificate(number: str, start: int, end: int, types: tuple[str, ...] = ("STANDARDIZATION",)) -> dict:

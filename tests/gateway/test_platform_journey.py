@@ -5,10 +5,12 @@ the insurer, agency and expert steps by their demo accounts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from services.kernel import clock
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -17,7 +19,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def china_today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 async def insured_in_guanhaiwei(platform) -> int:

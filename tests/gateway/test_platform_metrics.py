@@ -5,10 +5,11 @@ end and a cancellation."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
+
+from services.kernel import clock
 
 from .test_platform_journey import buy_policy, register_firm
 
@@ -18,7 +19,7 @@ CIXI = "330282"
 
 
 def china_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 
 
 async def everything(platform, field: str, nodes: str) -> list[dict]:

@@ -4,10 +4,11 @@ warning, the notices of the daily check, and the experts an offering's visit may
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
+
+from services.kernel import clock
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -27,7 +28,7 @@ QUALIFICATIONS = "query($id: ID!) { agency(id: $id) { qualifications { id number
 
 
 def today():
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 
 
 def qualification_input(number: str, days_left: int) -> dict:

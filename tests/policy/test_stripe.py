@@ -4,7 +4,6 @@ webhook payloads signed with the SDK's own helper for what localstripe does not 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ import stripe
 from aiohttp import web
 from sqlalchemy import func, select
 
+from services.kernel import clock
 from services.kernel.auth import Role
 from services.policy.models import Outbox
 from tests.policy.conftest import running_world
@@ -49,13 +49,13 @@ async def shop(module_backend, keys, tmp_path_factory, localstripe_url):
 
 def signed(event: dict[str, Any], secret: str = SECRET, timestamp: int | None = None) -> tuple[bytes, dict]:
     body = json.dumps(event)
-    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp or int(time.time()))
+    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp or int(clock.timestamp()))
     return body.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
 
 
 def event(kind: str, obj: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
     return {"id": event_id or f"evt_{kind}_{obj['id']}", "object": "event", "type": kind,
-            "created": int(time.time()), "data": {"object": obj}}
+            "created": int(clock.timestamp()), "data": {"object": obj}}
 
 
 async def deliver(shop, evt: dict[str, Any]):
@@ -171,7 +171,7 @@ async def test_a_webhook_with_a_bad_signature_is_refused_and_stored_nowhere(shop
     r = await shop.client.post("/v1/stripe/webhook", content=body.replace(b"pi_forged", b"pi_other"),
                                headers=headers)
     assert r.status_code == 400
-    body, headers = signed(evt, timestamp=int(time.time()) - 600)
+    body, headers = signed(evt, timestamp=int(clock.timestamp()) - 600)
     assert (await shop.client.post("/v1/stripe/webhook", content=body, headers=headers)).status_code == 400
     r = await shop.client.post("/v1/stripe/webhook", content=body)
     assert r.status_code == 400

@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import httpx
 
+from services.kernel import clock
 from tests.web.conftest import DEMO_PASSWORD
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -27,7 +27,7 @@ def valid_uscc() -> str:
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return clock.today()
 
 
 class Api:

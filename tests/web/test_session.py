@@ -3,11 +3,9 @@ revoked at logout."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
-from services.kernel import testing
+from services.kernel import clock, testing
 from services.kernel.runtime import Wiring
 from tests.web.conftest import csrf_token_of
 from web.app import create_app
@@ -31,7 +29,7 @@ def _age_the_access_token(browser: httpx.AsyncClient, app) -> dict:
     sessions = app.state.sessions
     cookie = _session_cookie(browser)
     session = sessions.signer.loads(cookie.value, "session")
-    session["expires_at"] = time.time() - 1
+    session["expires_at"] = clock.timestamp() - 1
     cookie.value = sessions.signer.dumps(session, "session")
     return session
 
@@ -45,7 +43,7 @@ async def test_an_ended_access_token_is_refreshed_without_logging_in_again(gatew
         page = await browser.get("/")
         assert page.status_code == 200 and "bureau@demo.anze.cn" in page.text
         new = app.state.sessions.signer.loads(_session_cookie(browser).value, "session")
-    assert new["token"] != old["token"] and new["expires_at"] > time.time()
+    assert new["token"] != old["token"] and new["expires_at"] > clock.timestamp()
     assert new["refresh_token"] != old["refresh_token"]  # refresh tokens are spent once
 
 
