@@ -85,6 +85,14 @@ async def decide(session: AsyncSession, *, agency: Agency, change_id: str, decis
     if decision is ScopeDecision.APPROVE:
         agency.service_types, agency.town_codes = list(change.service_types), list(change.town_codes)
         agency.updated_at = now
+        # towns dropped from the scope leave the offerings too (an offering left with none is withdrawn);
+        # a dropped service type already makes its offerings unbookable (``offering_bookable``)
+        approved = set(change.town_codes)
+        for offering in await repo.offerings_of(session, [agency.id]):
+            kept = sorted(set(offering.town_codes) & approved)
+            if kept != sorted(offering.town_codes):
+                offering.town_codes = kept or list(offering.town_codes)
+                offering.active = offering.active and bool(kept)
     await session.flush()
     record_event(session, Outbox, SCOPE_CHANGED, {
         "agency_id": agency.id, "change_id": change.id, "status": change.status,

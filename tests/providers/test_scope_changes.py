@@ -102,3 +102,22 @@ async def test_an_application_not_yet_approved_is_edited_freely(kit):
     r = await kit.client.post(f"/v1/agencies/{agency['id']}/decisions", headers=kit.bureau(ZHOUXIANG),
                               json={"decision": "APPROVE"})
     assert r.status_code == 403
+
+
+async def test_an_approved_smaller_scope_takes_the_dropped_town_out_of_the_offerings(kit):
+    agency = await kit.approved_agency(town_codes=[GUANHAIWEI, ZHOUXIANG])
+    both = (await kit.client.post(f"/v1/agencies/{agency['id']}/offerings", headers=kit.agency(agency["id"]), json={
+        "service_type": "HAZARD_INSPECTION", "title": "隐患排查", "description": "上门排查", "price_fen": 80_000,
+        "duration_minutes": 120, "town_codes": [GUANHAIWEI, ZHOUXIANG], "travel_buffer_minutes": 30})).json()
+    only_dropped = (await _offer(kit, agency["id"], ZHOUXIANG)).json()
+    change = (await kit.client.patch(f"/v1/agencies/{agency['id']}", headers=kit.agency(agency["id"]),
+                                     json={"town_codes": [GUANHAIWEI]})).json()["pending_scope_change"]
+    r = await kit.client.post(f"/v1/agencies/{agency['id']}/scope-changes/{change['id']}/decision",
+                              headers=kit.bureau(GUANHAIWEI), json={"decision": "APPROVE"})
+    assert r.status_code == 200, r.text
+    seen = (await kit.client.get("/v1/offerings", params={"ids": f"{both['id']},{only_dropped['id']}"},
+                                 headers=kit.agency(agency["id"]))).json()["items"]
+    by_id = {o["id"]: o for o in seen}
+    assert by_id[both["id"]]["town_codes"] == [GUANHAIWEI] and by_id[both["id"]]["active"] is True
+    assert only_dropped["id"] not in by_id or by_id[only_dropped["id"]]["active"] is False
+    assert agency["id"] not in await _search(kit, town_code=ZHOUXIANG)
