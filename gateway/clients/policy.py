@@ -29,6 +29,12 @@ class PolicyClient(BoundClient):
     async def register_enterprise(self, body: Row) -> Row:
         return dict(await self.post("/v1/enterprises", body))
 
+    async def set_regulated_facts(self, enterprise_id: str, body: Row) -> Row:
+        return dict(await self.post(f"/v1/enterprises/{enterprise_id}/regulated-facts", body))
+
+    async def regulated_fact_changes(self, enterprise_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/enterprises/{enterprise_id}/regulated-fact-changes"))
+
     async def insurers_by_ids(self, ids: Iterable[str]) -> list[Row]:
         return await self.by_ids("/v1/insurers", ids)
 

@@ -7,7 +7,7 @@ import strawberry
 from gateway.accounts import service as accounts
 from gateway.common import returns_operation_error
 from gateway.context import Info
-from gateway.enterprises.types import Enterprise, EnterpriseInput, EnterpriseResult
+from gateway.enterprises.types import Enterprise, EnterpriseInput, EnterpriseResult, RegulatedFactsInput
 from services.kernel.auth import Role
 
 
@@ -29,4 +29,19 @@ class EnterpriseMutation:
         if principal.role is Role.ENTERPRISE:
             async with info.context.gateway.database.transaction() as session:
                 await accounts.bind_org(session=session, principal=principal, org_id=row["id"])
+        return Enterprise.from_api(row)
+
+    @strawberry.mutation(description="The bureau of the firm's region (or the admin) sets its regulated facts: "
+                         "sector, high-risk tags, standardisation grade, risk colour, blacklist. A firm cannot "
+                         "(REGULATED_FACT); the history is the firm's regulatedFactChanges.")
+    @returns_operation_error
+    async def set_enterprise_regulated_facts(self, info: Info, input: RegulatedFactsInput) -> EnterpriseResult:
+        info.context.require(Role.BUREAU)
+        body: dict[str, object] = {"reason": input.reason}
+        for key in ("sector", "high_risk_tags", "standardisation_grade", "risk_color", "blacklisted"):
+            value = getattr(input, key)
+            if value is strawberry.UNSET:
+                continue
+            body[key] = value.value if hasattr(value, "value") else value
+        row = await info.context.policy.set_regulated_facts(str(input.enterprise_id), body)
         return Enterprise.from_api(row)

@@ -22,8 +22,8 @@ class EnterpriseQuery:
         row = await unless_missing(info.context.policy.enterprise(str(id)))
         return Enterprise.from_api(row) if row else None
 
-    @strawberry.field(description="Firms the caller may see (the bureau its region, an insurer, admin all; "
-                      "an enterprise itself).")
+    @strawberry.field(description="Firms the caller may see (the bureau its region, an insurer the firms of "
+                      "its book: a policy or a quote with it, admin all; an enterprise itself).")
     async def enterprises(self, info: Info, filter: EnterpriseFilter | None = None, first: int | None = 50,
                           after: str | None = None) -> Connection[Enterprise]:
         info.context.require(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)

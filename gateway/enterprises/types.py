@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.common import Long, OperationError, enum_value
+from gateway.common import Long, OperationError, enum_value, to_datetime
 from gateway.context import Info
+from services.kernel.auth import Role
 
 if TYPE_CHECKING:
     from gateway.policies.types import Policy
@@ -85,6 +87,17 @@ class Enterprise:
     contact_phone: str | None = None
     park_code: str | None = None
     compulsory: bool = strawberry.field(default=False, description="in an industry where cover is compulsory")
+    standardisation_grade: str | None = strawberry.field(default=None, description="safety standardisation "
+                                                         "grade 1-3: a regulated fact, set by the bureau")
+    blacklisted: bool = strawberry.field(default=False, description="on the bureau's blacklist (a regulated fact)")
+
+    @strawberry.field(description="Who changed which regulated fact (sector, highRiskTags, standardisationGrade, "
+                      "riskColor, blacklisted), when, from what to what and why, the newest first. The firm, the "
+                      "bureau of its region, an insurer of its book and the admin; FORBIDDEN for others.")
+    async def regulated_fact_changes(self, info: Info) -> list[RegulatedFactChange]:
+        info.context.require(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)
+        rows = await info.context.policy.regulated_fact_changes(str(self.id))
+        return [RegulatedFactChange.from_api(row) for row in rows]
 
     @strawberry.field(description="The firm's policies, newest first.")
     async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("gateway.policies.types")]]:
@@ -104,7 +117,38 @@ class Enterprise:
                    risk_color=enum_value(RiskColor, row.get("risk_color")), insured=bool(row.get("insured")),
                    annual_revenue_fen=row.get("annual_revenue_fen"), principal_name=row.get("principal_name"),
                    contact_phone=row.get("contact_phone"), park_code=row.get("park_code"),
-                   compulsory=bool(row.get("compulsory")))
+                   compulsory=bool(row.get("compulsory")), standardisation_grade=row.get("standardisation_grade"),
+                   blacklisted=bool(row.get("blacklisted")))
+
+
+def fact_text(value: Any) -> str | None:
+    """A regulated fact's value as text: a list joined by commas, a flag as true/false, none as null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+@strawberry.type(description="One change of a firm's regulated fact. Values are text: tags joined by commas, "
+                 "blacklisted as true/false, null when unset.")
+class RegulatedFactChange:
+    id: strawberry.ID
+    at: datetime
+    actor: str
+    actor_role: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> RegulatedFactChange:
+        return cls(id=strawberry.ID(row["id"]), at=to_datetime(row["at"]), actor=row["actor"],
+                   actor_role=row["actor_role"], field=row["field"], old_value=fact_text(row.get("old_value")),
+                   new_value=fact_text(row.get("new_value")), reason=row["reason"])
 
 
 @strawberry.input
@@ -135,6 +179,18 @@ class EnterpriseInput:
     park_code: str | None = None
     total_assets_fen: Long | None = None
     high_risk_tags: list[str] | None = None
+
+
+@strawberry.input(description="The bureau of the firm's region (or the admin) sets the facts its premium and its "
+                  "duty to insure come from. Only the fields given change; each change is kept with the reason.")
+class RegulatedFactsInput:
+    enterprise_id: strawberry.ID
+    reason: str
+    sector: Sector | None = strawberry.UNSET
+    high_risk_tags: list[str] | None = strawberry.UNSET
+    standardisation_grade: str | None = strawberry.UNSET
+    risk_color: RiskColor | None = strawberry.UNSET
+    blacklisted: bool | None = strawberry.UNSET
 
 
 EnterpriseResult = Annotated[Enterprise | OperationError, strawberry.union("EnterpriseResult")]

@@ -22,6 +22,7 @@ from services.policy.schemas import (
     EnterpriseIn,
     EnterpriseOut,
     EnterprisePatch,
+    FactChangeOut,
     InsurerIn,
     InsurerOut,
     ProductIn,
@@ -29,6 +30,7 @@ from services.policy.schemas import (
     QuoteIn,
     QuoteOut,
     RegionOut,
+    RegulatedFactsIn,
 )
 from services.policy.sizeclass import SizeClass
 
@@ -80,8 +82,8 @@ async def list_enterprises(
     search: str | None = None,
     principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU, Role.AGENCY, Role.EXPERT),
 ) -> Any:
-    """A firm its own, insurers all, the bureau its region, an agency (expert) the firms of its (assigned)
-    bookings that are not cancelled."""
+    """A firm its own, an insurer the firms of its book (a policy or a quote with it), the bureau its region, an
+    agency (expert) the firms of its (assigned) bookings that are not cancelled."""
     stmt = await service.list_enterprises(session, principal=principal, ids=id_list(ids), town_code=town_code,
                                           village_code=village_code, park=park, in_park=in_park,
                                           size_class=size_class.value if size_class else None, insured=insured,
@@ -103,6 +105,25 @@ async def update_enterprise(enterprise_id: str, body: EnterprisePatch, session: 
                             principal: Principal = allow(Role.ENTERPRISE, Role.BUREAU)) -> Any:
     firm = await service.update_enterprise(session, principal=principal, enterprise_id=enterprise_id, patch=body)
     return (await service.mark_insured(session, [firm]))[0]
+
+
+@router.post("/enterprises/{enterprise_id}/regulated-facts", response_model=EnterpriseOut, tags=["enterprises"])
+async def set_regulated_facts(enterprise_id: str, body: RegulatedFactsIn, session: Session,
+                              principal: Principal = allow(Role.BUREAU)) -> Any:
+    """The bureau of the firm's region (or the admin) sets the facts its premium and duty to insure come from:
+    sector, high-risk tags, standardisation grade, risk colour, blacklist. Only the fields given change; each
+    change is kept in the history with ``reason``. Refused with REGULATED_FACT to anyone else."""
+    firm = await service.set_regulated_facts(session, principal=principal, enterprise_id=enterprise_id, data=body)
+    return (await service.mark_insured(session, [firm]))[0]
+
+
+@router.get("/enterprises/{enterprise_id}/regulated-fact-changes", response_model=list[FactChangeOut],
+            tags=["enterprises"])
+async def regulated_fact_changes(enterprise_id: str, session: Session,
+                                 principal: Principal = allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)) -> Any:
+    """Who changed which regulated fact, when, from what to what and why, the newest first: the firm itself,
+    the bureau of its region, an insurer with a policy or quote for it, the admin."""
+    return await service.fact_history(session, principal=principal, enterprise_id=enterprise_id)
 
 
 # ---------------------------------------------------------------- insurers and products

@@ -86,6 +86,23 @@ class EnterpriseTag(Base):
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class EnterpriseFactChange(Base):
+    """The history of a firm's regulated facts (risk colour, standardisation grade, high-risk tags, sector,
+    blacklist): one row per fact changed, with who, when, the value before and after, and why."""
+
+    __tablename__ = "enterprise_fact_changes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class Insurer(Base):
     __tablename__ = "insurers"
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, case, delete, exists, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -19,6 +19,7 @@ from services.policy.models import (
     Claim,
     Counter,
     Enterprise,
+    EnterpriseFactChange,
     EnterpriseTag,
     HazardRecord,
     Insurer,
@@ -126,6 +127,31 @@ async def set_tags(session: AsyncSession, enterprise_id: str, tags: Sequence[str
         await session.execute(insert(EnterpriseTag), [{"enterprise_id": enterprise_id, "tag": t} for t in tags])
 
 
+def in_book_of(insurer_id: str | None) -> ColumnElement[bool]:
+    """The firm is in the insurer's book: it has a policy or a quote with it (any status)."""
+    insurer = insurer_id or "\x00"
+    return or_(exists().where(Policy.enterprise_id == Enterprise.id, Policy.insurer_id == insurer),
+               exists().where(Quote.enterprise_id == Enterprise.id, Quote.insurer_id == insurer))
+
+
+async def is_in_book(session: AsyncSession, insurer_id: str | None, enterprise_id: str) -> bool:
+    return bool(await session.scalar(select(Enterprise.id).where(Enterprise.id == enterprise_id,
+                                                                 in_book_of(insurer_id))))
+
+
+async def has_open_policy(session: AsyncSession, enterprise_id: str) -> bool:
+    """The firm is insured or about to be: a policy ACTIVE or PENDING_PAYMENT."""
+    return bool(await session.scalar(select(func.count()).select_from(Policy).where(
+        Policy.enterprise_id == enterprise_id, Policy.status.in_(("ACTIVE", "PENDING_PAYMENT")))))
+
+
+async def fact_changes(session: AsyncSession, enterprise_id: str) -> list[EnterpriseFactChange]:
+    """The history of a firm's regulated facts, the newest first."""
+    return list((await session.scalars(select(EnterpriseFactChange).where(
+        EnterpriseFactChange.enterprise_id == enterprise_id).order_by(EnterpriseFactChange.at.desc(),
+                                                                      EnterpriseFactChange.id.desc()))).all())
+
+
 def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, town_code: str | None = None,
                      village_code: str | None = None, park: str | None = None, in_park: bool | None = None,
                      size_class: str | None = None, insured: bool | None = None, high_risk_tag: str | None = None,
@@ -135,8 +161,12 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
         stmt = stmt.where(Enterprise.id == (principal.org or ""))
     elif principal.role is Role.BUREAU:
         stmt = stmt.where(scope.region_filter(principal, Enterprise.town_code))
+    elif principal.role is Role.INSURER:
+        stmt = stmt.where(in_book_of(principal.org))
     elif principal.role in (Role.AGENCY, Role.EXPERT):
         stmt = stmt.where(booked_with(principal))
+    elif principal.role is not Role.ADMIN:
+        stmt = stmt.where(false())
     if ids:
         stmt = stmt.where(Enterprise.id.in_(list(ids)))
     if town_code:

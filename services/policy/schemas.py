@@ -74,6 +74,30 @@ class EnterprisePatch(BaseModel):
     reason: str | None = Field(None, max_length=500)
 
 
+class RegulatedFactsIn(BaseModel):
+    """The facts a firm's premium and its duty to insure come from, set by the bureau of its region (or the
+    admin): only the fields given change; every change is recorded with ``reason``."""
+
+    sector: Sector | None = None
+    high_risk_tags: list[str] | None = Field(None, max_length=20)
+    standardisation_grade: Literal["1", "2", "3"] | None = None
+    risk_color: RiskColor | None = None
+    blacklisted: bool | None = None
+    reason: str = Field(min_length=1, max_length=500, description="why the facts change (kept in the history)")
+
+
+class FactChangeOut(Orm):
+    id: str
+    enterprise_id: str
+    at: datetime
+    actor: str
+    actor_role: str
+    field: str
+    old_value: Any = None
+    new_value: Any = None
+    reason: str
+
+
 class EnterpriseOut(Orm):
     id: str
     uscc: str

@@ -10,14 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, Role
 from services.kernel.db import Database, utcnow
-from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from services.kernel.errors import Conflict, Forbidden, NotFound, ProblemError, ValidationProblem
 from services.kernel.ids import new_id
 from services.policy import events, repository, uscc
 from services.policy.dates import today
-from services.policy.models import Enterprise, EnterpriseTag, Insurer, Outbox, Product
+from services.policy.models import Enterprise, EnterpriseFactChange, EnterpriseTag, Insurer, Outbox, Product
 from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS
 from services.policy.regions import cixi
-from services.policy.schemas import EnterpriseIn, EnterprisePatch, InsurerIn, ProductIn, ProductOut
+from services.policy.schemas import (
+    EnterpriseIn,
+    EnterprisePatch,
+    InsurerIn,
+    ProductIn,
+    ProductOut,
+    RegulatedFactsIn,
+)
 from services.policy.sizeclass import Sector, classify
 
 log = logging.getLogger("anze.policy")
@@ -25,6 +32,9 @@ log = logging.getLogger("anze.policy")
 MAX_PREVENTION_SHARE_BP = 2100
 MIN_LIMIT_PER_PERSON_FEN = 40_000_000
 COMPULSORY_SECTORS = {Sector.CONSTRUCTION, Sector.TRANSPORT}
+# The facts a firm's premium and its duty to insure come from: set by the bureau of its region (or the
+# admin), never by the firm itself, every change kept in ``enterprise_fact_changes`` (D-entry in decisions.md).
+REGULATED_FACTS = ("sector", "high_risk_tags", "standardisation_grade", "risk_color", "blacklisted")
 
 
 # ---------------------------------------------------------------- regions
@@ -89,8 +99,17 @@ def can_edit(principal: Principal, e: Enterprise) -> bool:
     return False
 
 
-def can_read(principal: Principal, e: Enterprise) -> bool:
-    return principal.role is Role.INSURER or can_edit(principal, e)
+def may_set_facts(principal: Principal, e: Enterprise) -> bool:
+    """Regulated facts: the bureau of the firm's region and the admin."""
+    return principal.role is Role.ADMIN or (principal.role is Role.BUREAU and principal.in_region(e.town_code))
+
+
+class RegulatedFact(ProblemError):
+    status, code = 403, "REGULATED_FACT"
+
+
+class EndorsementRequired(ProblemError):
+    status, code = 409, "ENDORSEMENT_REQUIRED"
 
 
 async def register_enterprise(session: AsyncSession, *, principal: Principal, data: EnterpriseIn,
@@ -100,6 +119,10 @@ async def register_enterprise(session: AsyncSession, *, principal: Principal, da
         raise Forbidden("this account already belongs to a firm; a firm registers itself once")
     if principal.role is Role.BUREAU and not principal.in_region(data.town_code):
         raise Forbidden("the bureau registers firms in its own region only")
+    if principal.role is Role.ENTERPRISE and (data.risk_color or data.standardisation_grade):
+        raise RegulatedFact("a firm's risk colour and standardisation grade are set by the bureau of its region, "
+                            "not declared by the firm", field="risk_color" if data.risk_color else
+                            "standardisation_grade")
     if await repository.get_enterprise_by_uscc(session, code) is not None:
         raise Conflict(f"a firm with the credit code {code} is already registered", field="uscc")
     await check_location(session, town_code=data.town_code, village_code=data.village_code,
@@ -120,12 +143,21 @@ async def get_enterprise(session: AsyncSession, *, principal: Principal, enterpr
     e = await repository.get_enterprise(session, enterprise_id)
     if e is None:
         raise NotFound(f"no firm {enterprise_id}")
+    await require_read(session, principal, e)
+    return e
+
+
+async def require_read(session: AsyncSession, principal: Principal, e: Enterprise) -> None:
+    """A firm itself, the bureau of its region, the admin; an insurer the firms of its book (a policy or a
+    quote with it); an agency or expert the firms of its bookings."""
     if principal.role in (Role.AGENCY, Role.EXPERT):
         if not await repository.is_booked_with(session, principal, e.id):
             raise Forbidden("an agency or expert sees only the firms of its own bookings")
-    elif not can_read(principal, e):
+    elif principal.role is Role.INSURER:
+        if not await repository.is_in_book(session, principal.org, e.id):
+            raise Forbidden("an insurer sees only the firms of its book (a policy or a quote with it)")
+    elif not can_edit(principal, e):
         raise Forbidden("this firm's record is not yours to see")
-    return e
 
 
 async def update_enterprise(session: AsyncSession, *, principal: Principal, enterprise_id: str,
@@ -136,14 +168,21 @@ async def update_enterprise(session: AsyncSession, *, principal: Principal, ente
     if not can_edit(principal, e):
         raise Forbidden("only the firm itself or the bureau of its region may edit it")
     changes = patch.model_dump(exclude_unset=True, exclude={"reason"})
-    if "blacklisted" in changes and principal.role not in (Role.BUREAU, Role.ADMIN):
-        raise Forbidden("only the bureau puts a firm on or off the blacklist")
-    if "high_risk_tags" in changes:
-        changes["high_risk_tags"] = check_tags(changes["high_risk_tags"] or [])
-    for key in ("name", "sector", "industry_code", "employees", "annual_revenue_fen", "principal_name",
+    facts = {k: changes.pop(k) for k in REGULATED_FACTS if k in changes}
+    if facts and not may_set_facts(principal, e):
+        raise RegulatedFact(f"{', '.join(facts)}: the firm's regulated facts are set by the bureau of its region "
+                            "(POST /v1/enterprises/{id}/regulated-facts), not by the firm", field=next(iter(facts)))
+    for key in ("name", "industry_code", "employees", "annual_revenue_fen", "principal_name",
                 "contact_phone", "town_code"):
         if key in changes and changes[key] is None:
             raise ValidationProblem(f"{key} cannot be emptied", field=key)
+    if "employees" in changes and changes["employees"] != e.employees \
+            and await repository.has_open_policy(session, e.id):
+        raise EndorsementRequired(
+            f"the firm is insured for {e.employees} employees: a new headcount goes through a headcount "
+            "endorsement of its policy (GET /v1/policies/{id}/endorsement-quote, then POST "
+            "/v1/policies/{id}/endorsements), so that the new staff are covered and the premium follows; "
+            "a policy still awaiting payment is cancelled and quoted again", field="employees")
     town = changes.get("town_code", e.town_code)
     if principal.role is Role.BUREAU and not principal.in_region(town):
         raise Forbidden("the bureau cannot move a firm out of its region")
@@ -151,13 +190,76 @@ async def update_enterprise(session: AsyncSession, *, principal: Principal, ente
                          park_code=changes.get("park_code", e.park_code))
     for key, value in changes.items():
         setattr(e, key, value)
+    if facts:
+        _apply_facts(session, principal, e, facts, reason=patch.reason)
     _derive(e)
     e.updated_at = utcnow()
-    if "high_risk_tags" in changes:
+    if "high_risk_tags" in facts:
         await repository.set_tags(session, e.id, e.high_risk_tags)
     await session.flush()
     events.publish(session, events.ENTERPRISE_UPDATED, events.enterprise_payload(e))
     return e
+
+
+def _apply_facts(session: AsyncSession, principal: Principal, e: Enterprise, facts: dict[str, Any],
+                 *, reason: str | None) -> list[EnterpriseFactChange]:
+    """Set regulated facts on ``e`` (checked, allowed), one history row per fact that really changes."""
+    if "sector" in facts and facts["sector"] is None:
+        raise ValidationProblem("sector cannot be emptied", field="sector")
+    if "blacklisted" in facts and facts["blacklisted"] is None:
+        raise ValidationProblem("blacklisted is true or false", field="blacklisted")
+    if "high_risk_tags" in facts:
+        facts["high_risk_tags"] = check_tags(facts["high_risk_tags"] or [])
+    reason = (reason or "").strip()
+    now, rows = utcnow(), []
+    for key, value in facts.items():
+        old = getattr(e, key)
+        old = sorted(old or []) if key == "high_risk_tags" else old
+        value = value.value if hasattr(value, "value") else value
+        if old == value:
+            continue
+        if not reason:
+            raise ValidationProblem("a change of a firm's regulated facts needs a reason", field="reason")
+        rows.append(EnterpriseFactChange(id=new_id("efc"), enterprise_id=e.id, at=now, actor=principal.sub,
+                                         actor_role=principal.role.value, field=key, old_value=old,
+                                         new_value=value, reason=reason))
+        setattr(e, key, value)
+    session.add_all(rows)
+    return rows
+
+
+async def set_regulated_facts(session: AsyncSession, *, principal: Principal, enterprise_id: str,
+                              data: RegulatedFactsIn) -> Enterprise:
+    """The bureau of the firm's region (or the admin) sets its regulated facts; each change is recorded."""
+    e = await repository.get_enterprise(session, enterprise_id)
+    if e is None:
+        raise NotFound(f"no firm {enterprise_id}")
+    if not may_set_facts(principal, e):
+        raise RegulatedFact("a firm's regulated facts are set by the bureau of its region only")
+    facts = data.model_dump(exclude_unset=True, exclude={"reason"})
+    if not facts:
+        raise ValidationProblem("give at least one of " + ", ".join(REGULATED_FACTS))
+    rows = _apply_facts(session, principal, e, facts, reason=data.reason)
+    if rows:
+        _derive(e)
+        e.updated_at = utcnow()
+        if any(r.field == "high_risk_tags" for r in rows):
+            await repository.set_tags(session, e.id, e.high_risk_tags)
+        await session.flush()
+        events.publish(session, events.ENTERPRISE_UPDATED, events.enterprise_payload(e))
+    return e
+
+
+async def fact_history(session: AsyncSession, *, principal: Principal,
+                       enterprise_id: str) -> list[EnterpriseFactChange]:
+    """The regulated facts' history: the firm, the bureau of its region, its insurers, the admin."""
+    e = await repository.get_enterprise(session, enterprise_id)
+    if e is None:
+        raise NotFound(f"no firm {enterprise_id}")
+    if principal.role in (Role.AGENCY, Role.EXPERT):
+        raise Forbidden("the history of a firm's regulated facts is for the firm, its bureau and its insurers")
+    await require_read(session, principal, e)
+    return await repository.fact_changes(session, e.id)
 
 
 async def list_enterprises(session: AsyncSession, *, principal: Principal, **filters: Any) -> Any:

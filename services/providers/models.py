@@ -42,7 +42,10 @@ class Agency(Base):
     info_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     status_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     service_types: Mapped[list[str]] = mapped_column(JSON)
-    town_codes: Mapped[list[str]] = mapped_column(JSON)
+    town_codes: Mapped[list[str]] = mapped_column(JSON)  # the approved scope (with service_types)
+    # the town the agency registered in (the first town of its application): the bureau of its region vets
+    # the agency and its scope changes, whatever towns it adds later
+    home_town_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(40))
@@ -73,6 +76,28 @@ class AgencyDecision(Base):
     decided_by: Mapped[str] = mapped_column(String(120))
     decided_role: Mapped[str] = mapped_column(String(20))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AgencyScopeChange(Base):
+    """An approved agency's request to change the service types or towns it serves: PENDING until the bureau of
+    its home region decides (APPROVED, REJECTED), or WITHDRAWN when the agency asks for something else. The
+    approved scope stays on the agency until then."""
+
+    __tablename__ = "agency_scope_changes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    from_service_types: Mapped[list[str]] = mapped_column(JSON)
+    from_town_codes: Mapped[list[str]] = mapped_column(JSON)
+    service_types: Mapped[list[str]] = mapped_column(JSON)
+    town_codes: Mapped[list[str]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Qualification(Base):

@@ -14,6 +14,7 @@ from services.providers.models import (
     Agency,
     AgencyDecision,
     AgencyNotice,
+    AgencyScopeChange,
     Expert,
     ExpertCertificate,
     Offering,
@@ -138,6 +139,22 @@ async def decisions_of(session: AsyncSession, agency_id: str) -> list[AgencyDeci
     stmt = (select(AgencyDecision).where(AgencyDecision.agency_id == agency_id)
             .order_by(AgencyDecision.decided_at, AgencyDecision.id))
     return list((await session.scalars(stmt)).all())
+
+
+async def pending_scope_change(session: AsyncSession, agency_id: str) -> AgencyScopeChange | None:
+    return await session.scalar(select(AgencyScopeChange).where(
+        AgencyScopeChange.agency_id == agency_id, AgencyScopeChange.status == "PENDING")
+        .order_by(AgencyScopeChange.requested_at.desc()).limit(1))
+
+
+async def scope_changes_of(session: AsyncSession, agency_id: str) -> list[AgencyScopeChange]:
+    stmt = (select(AgencyScopeChange).where(AgencyScopeChange.agency_id == agency_id)
+            .order_by(AgencyScopeChange.requested_at, AgencyScopeChange.id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_scope_change(session: AsyncSession, change_id: str) -> AgencyScopeChange | None:
+    return await session.get(AgencyScopeChange, change_id)
 
 
 # ---------------------------------------------------------------- experts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -101,6 +101,36 @@ class QualificationOut(BaseModel):
     scan_id: str | None
 
 
+class ScopeDecision(enum.StrEnum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+class ScopeDecisionIn(_In):
+    decision: ScopeDecision
+    note: LongText | None = None
+
+
+class ScopeChangeOut(BaseModel):
+    """An approved agency's request to change its service types or towns, and the bureau's answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    agency_id: str
+    status: Literal["PENDING", "APPROVED", "REJECTED", "WITHDRAWN"]
+    from_service_types: list[str]
+    from_town_codes: list[str]
+    service_types: list[str]
+    town_codes: list[str]
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None = None
+    decided_role: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
 class AgencyOut(BaseModel):
     id: str
     name: str
@@ -110,6 +140,8 @@ class AgencyOut(BaseModel):
     status_note: str | None
     service_types: list[str]
     town_codes: list[str]
+    home_town_code: str | None = Field(None, description="the town the agency registered in: the bureau of its "
+                                                         "region vets the agency and its scope changes")
     address: str | None
     rating: float | None
     rating_count: int
@@ -122,6 +154,9 @@ class AgencyOut(BaseModel):
 
 class AgencyDetailOut(AgencyOut):
     qualifications: list[QualificationOut] = Field(default_factory=list)
+    pending_scope_change: ScopeChangeOut | None = Field(
+        None, description="a change of service types or towns awaiting the bureau (the agency itself, the bureau "
+                          "and the admin see it; service_types and town_codes above stay the approved scope)")
 
 
 class DecisionOut(BaseModel):

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel import scope
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
-from services.kernel.errors import Conflict, Forbidden, InvalidState, NotFound
+from services.kernel.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationProblem
 from services.kernel.ids import new_id
 from services.providers import repository as repo
+from services.providers import scope
 from services.providers.clock import local_today
 from services.providers.models import Agency, Expert, ExpertCertificate, Offering, Qualification
 from services.providers.schemas import (
@@ -109,8 +110,8 @@ async def apply_agency(session: AsyncSession, *, data: AgencyApplicationIn, prin
     now = utcnow()
     agency = Agency(id=new_id("agy"), name=data.name, uscc=uscc, status=AgencyStatus.PENDING.value,
                     info_requested=False, service_types=sorted({s.value for s in data.service_types}),
-                    town_codes=sorted(set(data.town_codes)), address=data.address,
-                    contact_name=data.contact_name, contact_phone=data.contact_phone,
+                    town_codes=sorted(set(data.town_codes)), home_town_code=data.town_codes[0],
+                    address=data.address, contact_name=data.contact_name, contact_phone=data.contact_phone,
                     applicant_sub=principal.sub if principal.role is Role.AGENCY else None,
                     rating_sum=0, rating_count=0, visits_done=0, demo=demo, created_at=now, updated_at=now)
     session.add(agency)
@@ -121,14 +122,21 @@ async def apply_agency(session: AsyncSession, *, data: AgencyApplicationIn, prin
     return agency
 
 
-async def update_agency(session: AsyncSession, *, agency: Agency, data: AgencyUpdateIn) -> Agency:
-    """The agency corrects its details; an answer to REQUEST_INFO clears the flag for the bureau."""
+async def update_agency(session: AsyncSession, *, agency: Agency, data: AgencyUpdateIn,
+                        principal: Principal) -> Agency:
+    """The agency corrects its details; an answer to REQUEST_INFO clears the flag for the bureau. Once vetted
+    (APPROVED, SUSPENDED) a new scope (service types, towns) waits for the bureau instead (``scope.request``)."""
     if agency.status in (AgencyStatus.REJECTED, AgencyStatus.REVOKED):
         raise InvalidState(f"a {agency.status} agency cannot change its details")
     changes = data.model_dump(exclude_unset=True)
     for key in ("service_types", "town_codes"):
         if changes.get(key) is not None:
             changes[key] = sorted({str(v) for v in changes[key]})
+    if scope.is_vetted(agency):
+        types, towns = changes.pop("service_types", None), changes.pop("town_codes", None)
+        if types is not None or towns is not None:
+            await scope.request(session, agency=agency, principal=principal, service_types=types,
+                                town_codes=towns)
     for key, value in changes.items():
         if value is not None:
             setattr(agency, key, value)
@@ -183,7 +191,8 @@ async def agency_views(session: AsyncSession, agencies: Sequence[Agency], *, det
         quals = by_agency[a.id]
         base = dict(id=a.id, name=a.name, uscc=a.uscc, status=AgencyStatus(a.status),
                     info_requested=a.info_requested, status_note=a.status_note,
-                    service_types=list(a.service_types), town_codes=list(a.town_codes), address=a.address,
+                    service_types=list(a.service_types), town_codes=list(a.town_codes),
+                    home_town_code=a.home_town_code, address=a.address,
                     rating=a.rating, rating_count=a.rating_count, visits_done=a.visits_done,
                     contact_name=a.contact_name, contact_phone=a.contact_phone,
                     bookable=agency_bookable(a, quals, today), created_at=a.created_at)
@@ -244,13 +253,28 @@ async def load_expert(session: AsyncSession, expert_id: str) -> Expert:
     return expert
 
 
-async def expert_views(session: AsyncSession, experts: Sequence[Expert], *, on: date | None = None) -> list[ExpertOut]:
+def may_see_expert_phone(viewer: Principal | None, expert: Expert) -> bool:
+    """An expert's phone is for their own agency, the expert themself, the bureau and the admin."""
+    if viewer is None:
+        return False
+    if viewer.role in (Role.ADMIN, Role.BUREAU):
+        return True
+    if viewer.role is Role.AGENCY:
+        return viewer.org == expert.agency_id
+    return viewer.role is Role.EXPERT and viewer.expert == expert.id
+
+
+async def expert_views(session: AsyncSession, experts: Sequence[Expert], *, viewer: Principal | None,
+                       on: date | None = None, own_agency: bool = False) -> list[ExpertOut]:
+    """The experts as the ``viewer`` may see them: the phone is null unless ``may_see_expert_phone`` (or
+    ``own_agency``: the caller was checked to be the experts' agency)."""
     on = on or local_today()
     by_expert: dict[str, list[ExpertCertificate]] = defaultdict(list)
     for c in await repo.certificates_of(session, [e.id for e in experts]):
         by_expert[c.expert_id].append(c)
     return [
-        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name, phone=e.phone, active=e.active,
+        ExpertOut(id=e.id, agency_id=e.agency_id, name=e.name,
+                  phone=e.phone if own_agency or may_see_expert_phone(viewer, e) else None, active=e.active,
                   specialties=list(e.specialties),
                   town_codes=list(e.town_codes),
                   service_types=sorted({t for c in by_expert[e.id] if _valid(c, on) for t in c.scope}),
@@ -270,6 +294,7 @@ async def create_offering(session: AsyncSession, *, agency: Agency, data: Offeri
     if data.service_type.value not in agency.service_types:
         raise InvalidState(f"the agency does not provide {data.service_type.value}; add it to its service types "
                            "(with a qualification covering it) first", field="service_type")
+    check_offering_towns(agency, data.town_codes)
     offering = Offering(id=new_id("off"), agency_id=agency.id, service_type=data.service_type.value,
                         title=data.title, description=data.description, price_fen=data.price_fen,
                         duration_minutes=data.duration_minutes, town_codes=sorted(set(data.town_codes)),
@@ -279,7 +304,19 @@ async def create_offering(session: AsyncSession, *, agency: Agency, data: Offeri
     return offering
 
 
-async def update_offering(session: AsyncSession, *, offering: Offering, data: OfferingUpdateIn) -> Offering:
+def check_offering_towns(agency: Agency, towns: Sequence[str]) -> None:
+    """An offering serves towns of the agency's approved scope only (a town still awaiting the bureau is not)."""
+    outside = sorted(set(towns) - set(agency.town_codes))
+    if outside:
+        raise ValidationProblem(f"the agency is approved for the towns {', '.join(agency.town_codes)}, not "
+                                f"{', '.join(outside)}; a new town waits for the bureau's approval of its scope",
+                                field="town_codes")
+
+
+async def update_offering(session: AsyncSession, *, offering: Offering, data: OfferingUpdateIn,
+                          agency: Agency | None = None) -> Offering:
+    if agency is not None and data.town_codes is not None:
+        check_offering_towns(agency, data.town_codes)
     _apply_changes(offering, data)
     await session.flush()
     return offering

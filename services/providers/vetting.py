@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.auth import Principal, Role
+from services.kernel.auth import Principal
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidState, ValidationProblem
 from services.kernel.events import record_event
 from services.kernel.ids import new_id
 from services.providers.models import Agency, AgencyDecision, Outbox
 from services.providers.schemas import AgencyStatus, Decision
-from services.providers.service import in_bureau_region
+from services.providers.scope import may_vet
 
 S, D = AgencyStatus, Decision
 
@@ -38,17 +38,16 @@ EVENTS = {
 
 
 def may_decide(principal: Principal, agency: Agency) -> bool:
-    """The bureau decides on agencies serving a town in its region; the admin on any."""
-    if principal.role is Role.ADMIN:
-        return True
-    return in_bureau_region(principal, agency)
+    """The bureau of the agency's home region (the town it registered in) decides on it; the admin on any.
+    A town the agency lists later does not make that town's bureau its judge (issue 13, finding 5)."""
+    return may_vet(principal, agency)
 
 
 async def decide(session: AsyncSession, *, agency: Agency, decision: Decision, note: str | None,
                  principal: Principal) -> AgencyDecision:
     """Apply one decision: checked against the table, recorded (who, when, why) and published."""
     if not may_decide(principal, agency):
-        raise Forbidden("only the bureau of a region this agency serves may decide on it")
+        raise Forbidden("only the bureau of the agency's home region may decide on it")
     current = AgencyStatus(agency.status)
     target = TRANSITIONS.get((current, decision))
     if target is None:

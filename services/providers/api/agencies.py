@@ -14,7 +14,7 @@ from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams
 from services.kernel.runtime import Session
 from services.providers import repository as repo
-from services.providers import service, vetting
+from services.providers import scope, service, vetting
 from services.providers.api.common import IdsQuery, offset_cursor, offset_from, parse_ids
 from services.providers.clock import local_today
 from services.providers.models import IdempotencyRecord
@@ -28,6 +28,8 @@ from services.providers.schemas import (
     DecisionOut,
     QualificationIn,
     QualificationOut,
+    ScopeChangeOut,
+    ScopeDecisionIn,
     ServiceType,
 )
 
@@ -102,7 +104,17 @@ async def get_agency(agency_id: str, session: Session, principal: MaybePrincipal
         raise NotFound(f"no agency {agency_id}")
     [view] = await service.agency_views(session, [agency], detail=True)
     assert isinstance(view, AgencyDetailOut)
-    return view if service.may_read_private(principal, agency) else _hide_scans(view)
+    if not service.may_read_private(principal, agency):
+        return _hide_scans(view)
+    return await _with_pending(session, view, agency)
+
+
+async def _with_pending(session: Session, view: AgencyOut, agency) -> AgencyDetailOut:
+    """The detail view with the scope change awaiting the bureau (for the agency itself, bureau and admin)."""
+    assert isinstance(view, AgencyDetailOut)
+    pending = await repo.pending_scope_change(session, agency.id)
+    view.pending_scope_change = ScopeChangeOut.model_validate(pending) if pending else None
+    return view
 
 
 @router.post("/agencies", response_model=AgencyDetailOut, status_code=201,
@@ -117,14 +129,35 @@ async def apply_agency(data: AgencyApplicationIn, session: Session, idempotency:
 
 
 @router.patch("/agencies/{agency_id}", response_model=AgencyDetailOut,
-              summary="The agency corrects its details (e.g. after REQUEST_INFO)")
+              summary="The agency corrects its details (e.g. after REQUEST_INFO); once approved, new service "
+                      "types or towns wait for the bureau (pending_scope_change)")
 async def update_agency(agency_id: str, data: AgencyUpdateIn, session: Session,
                         principal: Principal = allow(Role.AGENCY)) -> AgencyOut:
     agency = await service.load_agency(session, agency_id)
     service.require_own_agency(principal, agency)
-    await service.update_agency(session, agency=agency, data=data)
+    await service.update_agency(session, agency=agency, data=data, principal=principal)
     [view] = await service.agency_views(session, [agency], detail=True)
-    return view
+    return await _with_pending(session, view, agency)
+
+
+@router.get("/agencies/{agency_id}/scope-changes", response_model=list[ScopeChangeOut],
+            summary="The agency's requests to change its service types or towns, and the bureau's answers")
+async def scope_changes(agency_id: str, session: Session,
+                        principal: Principal = allow(Role.AGENCY, Role.BUREAU)) -> list[ScopeChangeOut]:
+    agency = await service.load_agency(session, agency_id)
+    if not scope.may_read(principal, agency, own=service.is_own_agency(principal, agency)):
+        raise Forbidden("an agency's scope changes are for the agency and its bureau")
+    return [ScopeChangeOut.model_validate(r) for r in await repo.scope_changes_of(session, agency.id)]
+
+
+@router.post("/agencies/{agency_id}/scope-changes/{change_id}/decision", response_model=ScopeChangeOut,
+             summary="The bureau of the agency's home region approves or rejects a scope change")
+async def decide_scope_change(agency_id: str, change_id: str, data: ScopeDecisionIn, session: Session,
+                              principal: Principal = allow(Role.BUREAU)) -> ScopeChangeOut:
+    agency = await service.load_agency(session, agency_id)
+    change = await scope.decide(session, agency=agency, change_id=change_id, decision=data.decision,
+                                note=data.note, principal=principal)
+    return ScopeChangeOut.model_validate(change)
 
 
 @router.post("/agencies/{agency_id}/decisions", response_model=AgencyDetailOut,

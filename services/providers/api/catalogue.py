@@ -89,8 +89,9 @@ async def get_offering(
 async def update_offering(offering_id: str, data: OfferingUpdateIn, session: Session,
                           principal: Principal = allow(Role.AGENCY)) -> OfferingOut:
     offering = await service.load_offering(session, offering_id)
-    service.require_own_agency(principal, await service.load_agency(session, offering.agency_id))
-    await service.update_offering(session, offering=offering, data=data)
+    agency = await service.load_agency(session, offering.agency_id)
+    service.require_own_agency(principal, agency)
+    await service.update_offering(session, offering=offering, data=data, agency=agency)
     [view] = await service.offering_views(session, [offering])
     return view
 
@@ -112,7 +113,7 @@ async def create_offering(agency_id: str, data: OfferingIn, session: Session, id
             dependencies=[allow(*ALL_ROLES)],
             summary="Experts of the offering's agency whose certificate covers its service type on that date")
 async def offering_experts(
-    offering_id: str, session: Session,
+    offering_id: str, session: Session, principal: MaybePrincipal,
     on: Annotated[date | None, Query(description="the visit date (default today, Asia/Shanghai)")] = None,
     town_code: Annotated[str | None, Query(pattern=r"^\d{6,12}$", description="only experts serving it")] = None,
 ) -> Page[ExpertOut]:
@@ -122,7 +123,7 @@ async def offering_experts(
                                            service_type=offering.service_type, on=day)
     if town_code:
         experts = [e for e in experts if not e.town_codes or town_code in e.town_codes]
-    items = await service.expert_views(session, experts, on=day)
+    items = await service.expert_views(session, experts, viewer=principal, on=day)
     return Page(items=items, next_cursor=None, total=len(items))
 
 
@@ -144,13 +145,13 @@ async def list_experts(
     stmt = repo.expert_list(ids=parse_ids(ids), agency_id=agency_id,
                             agency_ids=parse_ids(agency_ids, "agency_ids"), include_inactive=include_inactive and own)
     rows, next_cursor, total = await repo.page_experts(session, stmt, PageParams(limit=limit, cursor=cursor))
-    return Page(items=await service.expert_views(session, rows), next_cursor=next_cursor, total=total)
+    return Page(items=await service.expert_views(session, rows, viewer=principal), next_cursor=next_cursor, total=total)
 
 
 @router.get("/experts/{expert_id}", response_model=ExpertOut, dependencies=[allow(*ALL_ROLES)])
-async def get_expert(expert_id: str, session: Session) -> ExpertOut:
+async def get_expert(expert_id: str, session: Session, principal: MaybePrincipal) -> ExpertOut:
     expert = await service.load_expert(session, expert_id)
-    [view] = await service.expert_views(session, [expert])
+    [view] = await service.expert_views(session, [expert], viewer=principal)
     return view
 
 
@@ -163,7 +164,7 @@ async def create_expert(agency_id: str, data: ExpertIn, session: Session, idempo
     if (replay := await idempotency.replay(session, IdempotencyRecord)) is not None:
         return replay
     expert = await service.create_expert(session, agency=agency, data=data)
-    [view] = await service.expert_views(session, [expert])
+    [view] = await service.expert_views(session, [expert], viewer=principal, own_agency=True)
     return await idempotency.remember(session, IdempotencyRecord, view, 201)
 
 
@@ -174,7 +175,7 @@ async def update_expert(expert_id: str, data: ExpertUpdateIn, session: Session,
     expert = await service.load_expert(session, expert_id)
     service.require_own_agency(principal, await service.load_agency(session, expert.agency_id))
     await service.update_expert(session, expert=expert, data=data)
-    [view] = await service.expert_views(session, [expert])
+    [view] = await service.expert_views(session, [expert], viewer=principal, own_agency=True)
     return view
 
 
