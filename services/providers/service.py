@@ -14,7 +14,7 @@ from services.kernel.db import utcnow
 from services.kernel.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationProblem
 from services.kernel.ids import new_id
 from services.providers import repository as repo
-from services.providers import scope
+from services.providers import scope_changes
 from services.providers.clock import local_today
 from services.providers.models import Agency, Expert, ExpertCertificate, Offering, Qualification
 from services.providers.schemas import (
@@ -125,17 +125,17 @@ async def apply_agency(session: AsyncSession, *, data: AgencyApplicationIn, prin
 async def update_agency(session: AsyncSession, *, agency: Agency, data: AgencyUpdateIn,
                         principal: Principal) -> Agency:
     """The agency corrects its details; an answer to REQUEST_INFO clears the flag for the bureau. Once vetted
-    (APPROVED, SUSPENDED) a new scope (service types, towns) waits for the bureau instead (``scope.request``)."""
+    (APPROVED, SUSPENDED) a new scope (service types, towns) waits for the bureau (``scope_changes.request``)."""
     if agency.status in (AgencyStatus.REJECTED, AgencyStatus.REVOKED):
         raise InvalidState(f"a {agency.status} agency cannot change its details")
     changes = data.model_dump(exclude_unset=True)
     for key in ("service_types", "town_codes"):
         if changes.get(key) is not None:
             changes[key] = sorted({str(v) for v in changes[key]})
-    if scope.is_vetted(agency):
+    if scope_changes.is_vetted(agency):
         types, towns = changes.pop("service_types", None), changes.pop("town_codes", None)
         if types is not None or towns is not None:
-            await scope.request(session, agency=agency, principal=principal, service_types=types,
+            await scope_changes.request(session, agency=agency, principal=principal, service_types=types,
                                 town_codes=towns)
     for key, value in changes.items():
         if value is not None:

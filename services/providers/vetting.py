@@ -11,7 +11,7 @@ from services.kernel.events import record_event
 from services.kernel.ids import new_id
 from services.providers.models import Agency, AgencyDecision, Outbox
 from services.providers.schemas import AgencyStatus, Decision
-from services.providers.scope import may_vet
+from services.providers.scope_changes import may_vet
 
 S, D = AgencyStatus, Decision
 

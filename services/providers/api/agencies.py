@@ -14,7 +14,7 @@ from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams
 from services.kernel.runtime import Session
 from services.providers import repository as repo
-from services.providers import scope, service, vetting
+from services.providers import scope_changes, service, vetting
 from services.providers.api.common import IdsQuery, offset_cursor, offset_from, parse_ids
 from services.providers.clock import local_today
 from services.providers.models import IdempotencyRecord
@@ -142,10 +142,10 @@ async def update_agency(agency_id: str, data: AgencyUpdateIn, session: Session,
 
 @router.get("/agencies/{agency_id}/scope-changes", response_model=list[ScopeChangeOut],
             summary="The agency's requests to change its service types or towns, and the bureau's answers")
-async def scope_changes(agency_id: str, session: Session,
+async def list_scope_changes(agency_id: str, session: Session,
                         principal: Principal = allow(Role.AGENCY, Role.BUREAU)) -> list[ScopeChangeOut]:
     agency = await service.load_agency(session, agency_id)
-    if not scope.may_read(principal, agency, own=service.is_own_agency(principal, agency)):
+    if not scope_changes.may_read(principal, agency, own=service.is_own_agency(principal, agency)):
         raise Forbidden("an agency's scope changes are for the agency and its bureau")
     return [ScopeChangeOut.model_validate(r) for r in await repo.scope_changes_of(session, agency.id)]
 
@@ -155,7 +155,7 @@ async def scope_changes(agency_id: str, session: Session,
 async def decide_scope_change(agency_id: str, change_id: str, data: ScopeDecisionIn, session: Session,
                               principal: Principal = allow(Role.BUREAU)) -> ScopeChangeOut:
     agency = await service.load_agency(session, agency_id)
-    change = await scope.decide(session, agency=agency, change_id=change_id, decision=data.decision,
+    change = await scope_changes.decide(session, agency=agency, change_id=change_id, decision=data.decision,
                                 note=data.note, principal=principal)
     return ScopeChangeOut.model_validate(change)
 
