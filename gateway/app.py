@@ -11,7 +11,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from gateway.accounts.models import Inbox, Outbox
+from gateway.accounts.models import Inbox, Outbox, Revocation
 from gateway.accounts.service import AccountPolicy
 from gateway.bookings.photos import router as photos_router
 from gateway.clients.base import CircuitBreaker, ServiceEndpoint
@@ -42,7 +42,10 @@ class Gateway:
                                             lock=timedelta(minutes=settings.login_lock_minutes),
                                             refresh_lifetime=timedelta(days=settings.refresh_days),
                                             hasher=PasswordHasher(time_cost=settings.argon2_time_cost,
-                                                                  memory_cost=settings.argon2_memory_kib))
+                                                                  memory_cost=settings.argon2_memory_kib),
+                                            access_lifetime=timedelta(minutes=settings.token_minutes),
+                                            address_max_failures=settings.login_max_failures_per_address,
+                                            revocations=runtime.revocations)
         self.endpoints: dict[str, ServiceEndpoint] = {}
         for part, url in (("policy", settings.policy_url), ("providers", settings.providers_url),
                           ("bookings", settings.bookings_url)):
@@ -57,7 +60,8 @@ class Gateway:
 
 def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    runtime = ServiceRuntime(name="gateway", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime = ServiceRuntime(name="gateway", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
+                             revocations=Revocation)
     gateway = Gateway(settings, runtime)
     graphql = GatewayRouter(build_schema(settings), context_getter=build_context, graphql_ide="graphiql",
                             persisted=PersistedQueries(), persisted_only=settings.persisted_queries_only)

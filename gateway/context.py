@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 class Context(BaseContext):
     def __init__(self, *, gateway: Gateway, principal: Principal | None, token: str | None,
-                 auth_error: ProblemError | None = None) -> None:
+                 auth_error: ProblemError | None = None, client_address: str | None = None) -> None:
         super().__init__()
+        self.client_address = client_address  # the peer (a proxy in front sets it through uvicorn's
+        # --forwarded-allow-ips): what per-address login throttling counts
         self.gateway = gateway
         self.settings = gateway.settings
         self.principal = principal
@@ -50,16 +52,17 @@ class Context(BaseContext):
 
 async def build_context(request: Request) -> Context:
     gateway: Gateway = request.app.state.gateway
+    address = request.client.host if request.client else None
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
     if not token:
-        return Context(gateway=gateway, principal=None, token=None)
+        return Context(gateway=gateway, principal=None, token=None, client_address=address)
     try:
         principal = gateway.runtime.verifier.verify(token)
     except ProblemError as exc:
-        return Context(gateway=gateway, principal=None, token=None, auth_error=exc)
-    return Context(gateway=gateway, principal=principal, token=token)
+        return Context(gateway=gateway, principal=None, token=None, auth_error=exc, client_address=address)
+    return Context(gateway=gateway, principal=principal, token=token, client_address=address)
 
 
 Info = StrawberryInfo[Context, Any]

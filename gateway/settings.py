@@ -28,6 +28,8 @@ class GatewaySettings(PartSettings):
     argon2_memory_kib: int = Field(default=65536, description="argon2id memory in KiB (64 MiB)")
     login_max_failures: int = Field(default=5, description="failed logins per account before a lock-out")
     login_lock_minutes: int = Field(default=15, description="how long a lock-out lasts")
+    login_max_failures_per_address: int = Field(
+        default=20, description="failed logins from one client address (any e-mail) before it must wait")
 
     service_timeout_seconds: float = Field(default=5.0, description="per call to a service")
     coverage_timeout_seconds: float = Field(default=15.0, description="aggregates over a whole region take longer")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.accounts.models import Account, LoginThrottle, RefreshToken
+from gateway.accounts.models import Account, AddressThrottle, LoginThrottle, RefreshToken
 
 
 async def by_email(session: AsyncSession, email: str) -> Account | None:
@@ -44,3 +44,32 @@ async def revoke_refresh_tokens(session: AsyncSession, account_id: str, now: dat
     await session.execute(update(RefreshToken)
                           .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
                           .values(revoked_at=now))
+
+
+async def address_throttle(session: AsyncSession, address: str) -> AddressThrottle | None:
+    return await session.get(AddressThrottle, address[:64])
+
+
+async def spend_refresh(session: AsyncSession, token_id: str, now: datetime) -> bool:
+    """Mark a refresh token used, only if nobody did first: True for the one caller whose update hit the row
+    (a conditional UPDATE, so two concurrent refreshes cannot both win, on SQLite or PostgreSQL)."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def live_families(session: AsyncSession, account_id: str, now: datetime) -> list[str]:
+    """The login sessions of an account whose refresh tokens may still be used."""
+    rows = await session.scalars(select(RefreshToken.family_id).distinct()
+                                 .where(RefreshToken.account_id == account_id, RefreshToken.expires_at > now))
+    return list(rows.all())
+
+
+async def revoke_families(session: AsyncSession, family_ids: set[str], now: datetime) -> None:
+    await session.execute(update(RefreshToken)
+                          .where(RefreshToken.family_id.in_(family_ids), RefreshToken.revoked_at.is_(None))
+                          .values(revoked_at=now)
+                          .execution_options(synchronize_session=False))

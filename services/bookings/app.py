@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.bookings import api, api_exposure, api_records, consumers, hazards
 from services.bookings import events as bookings_events
 from services.bookings.context import BookingContext
-from services.bookings.models import Inbox, Outbox
+from services.bookings.models import Inbox, Outbox, Revocation
 from services.bookings.settings import BookingsSettings
 from services.bookings.storage import LocalStorage
 from services.kernel.errors import InvalidState, problem_response
@@ -23,7 +23,8 @@ SETTINGS = BookingsSettings
 
 def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or BookingsSettings()
-    runtime = ServiceRuntime(name="bookings", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime = ServiceRuntime(name="bookings", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
+                             revocations=Revocation)
     runtime.business_facts = bookings_events.business_facts
     storage = LocalStorage(settings.storage_dir or settings.kernel.var_dir / "uploads" / "bookings")
     ctx = BookingContext.build(settings, runtime.client("providers", settings.providers_url), storage)

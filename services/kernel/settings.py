@@ -26,6 +26,8 @@ class KernelSettings(BaseSettings):
     log_json: bool = True
     otel_enabled: bool = False
     relay_poll_seconds: float = 1.0
+    revocation_reload_seconds: float = Field(2.0, description="how often a part rereads its revoked sessions "
+                                             "(what a sibling replica consumed)")
 
 
 class PartSettings(BaseSettings):
