@@ -1,5 +1,5 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET), the report downloads and the documents (PDF) under ``/reports``, qualification scans under
+(GraphiQL on GET, except with ANZE_ENV=prod), the report downloads and the documents (PDF) under ``/reports``, qualification scans under
 ``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts database."""
 
 from __future__ import annotations
@@ -63,12 +63,15 @@ def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = 
     runtime = ServiceRuntime(name="gateway", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
                              revocations=Revocation)
     gateway = Gateway(settings, runtime)
-    graphql = GatewayRouter(build_schema(settings), context_getter=build_context, graphql_ide="graphiql",
+    graphql = GatewayRouter(build_schema(settings), context_getter=build_context,
+                            graphql_ide=None if settings.kernel.env == "prod" else "graphiql",  # no IDE in prod
                             persisted=PersistedQueries(), persisted_only=settings.persisted_queries_only)
     app = build_service_app(
         runtime=runtime, title="Anze gateway",
         description="The GraphQL API of Anze (at /graphql), accounts and login, and report downloads.",
-        routers=[reports_router, documents_router, scans_router, photos_router])
+        routers=[reports_router, documents_router, scans_router, photos_router],
+        body_limits={r"^/scans/": settings.upload_max_bytes + 1024 * 1024,
+                     r"^/uploads/photos$": settings.upload_max_bytes + 1024 * 1024})
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = gateway
     return app

@@ -42,7 +42,8 @@ def create_app(settings: BookingsSettings | None = None, wiring: Wiring | None =
         runtime=runtime, title="Anze bookings service",
         description="Service plans, the prevention-fee ledger, expert availability, bookings, visits and service "
                     "records, hazards and their rectification loop, the service archive, the exposure board.",
-        routers=[api.router, api_records.router, api_exposure.router])
+        routers=[api.router, api_records.router, api_exposure.router],
+        body_limits={r"^/v1/photos$": settings.max_upload_bytes + 1024 * 1024})
 
     @app.exception_handler(StaleDataError)
     async def _changed_meanwhile(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -29,6 +29,7 @@ from services.kernel.events import (
     make_bus,
 )
 from services.kernel.http import ServiceClient
+from services.kernel.limits import install_body_limits
 from services.kernel.observability import (
     BUSINESS,
     DB_POOL_IN_USE,
@@ -194,7 +195,10 @@ class ServiceRuntime:
 
 
 def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
-                      routers: Sequence[APIRouter], version: str = "1") -> FastAPI:
+                      routers: Sequence[APIRouter], version: str = "1",
+                      body_limits: Mapping[str, int | None] | None = None) -> FastAPI:
+    """``body_limits``: the part's upload routes (path pattern -> bytes, None for the upload default); every
+    other request body is held to ``ANZE_MAX_BODY_BYTES`` (1 MiB)."""
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -207,12 +211,15 @@ def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
                   responses=PROBLEM_RESPONSES)
     app.state.runtime = runtime
     install_error_handlers(app)
+    kernel = runtime.settings.kernel
+    # inside the request context (added later = outer): the route's body read raises straight into it
+    install_body_limits(app, default=kernel.max_body_bytes, upload=kernel.max_upload_body_bytes, routes=body_limits)
     install_request_context(app, runtime.name)
 
     async def _ready() -> dict[str, str]:
         return await runtime.ready_checks()
 
-    app.include_router(health_router(_ready, runtime.sample_gauges))
+    app.include_router(health_router(_ready, runtime.sample_gauges, kernel=runtime.settings.kernel))
     for router in routers:
         app.include_router(router)
     ensure_access_declared(app)

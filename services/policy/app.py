@@ -70,7 +70,8 @@ def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = N
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
                     "payments, prevention budgets, claims and coverage aggregates.",
-        routers=[api.router, api_policies.router, api_life.router, api_stripe.router, api_import.router])
+        routers=[api.router, api_policies.router, api_life.router, api_stripe.router, api_import.router],
+        body_limits={r"^/v1/imports/firms$": api_import.MAX_UPLOAD_BYTES + 1024 * 1024})
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

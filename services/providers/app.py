@@ -42,4 +42,6 @@ def create_app(settings: ProvidersSettings | None = None, wiring: Wiring | None 
     runtime.jobs.append(ScheduledJob(name="qualification-expiry", every_seconds=3600, run=_qualification_check))
     runtime.jobs.append(ScheduledJob(name="working-calendar", every_seconds=86_400, run=_calendar))
     return build_service_app(runtime=runtime, title="Anze providers service", description=DESCRIPTION,
-                             routers=[api.router])
+                             routers=[api.router],
+                             body_limits={r"^/v1/agencies/[^/]+/qualifications/[^/]+/scan$":
+                                          settings.max_upload_bytes + 1024 * 1024})
