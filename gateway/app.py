@@ -1,6 +1,7 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET, except with ANZE_ENV=prod), the report downloads and the documents (PDF) under ``/reports``, qualification scans under
-``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts database."""
+(GraphiQL on GET, except with ANZE_ENV=prod), the report downloads and the documents (PDF) under ``/reports``,
+qualification scans under ``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts
+database."""
 
 from __future__ import annotations
 
