@@ -47,6 +47,7 @@ class Gateway:
                                             access_lifetime=timedelta(minutes=settings.token_minutes),
                                             address_max_failures=settings.login_max_failures_per_address,
                                             revocations=runtime.revocations)
+        self.trusted_proxies = settings.trusted_networks()  # whose X-Forwarded-For login throttling believes
         self.endpoints: dict[str, ServiceEndpoint] = {}
         for part, url in (("policy", settings.policy_url), ("providers", settings.providers_url),
                           ("bookings", settings.bookings_url)):

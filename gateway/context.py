@@ -3,6 +3,7 @@ and the request's DataLoaders."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -50,9 +51,25 @@ class Context(BaseContext):
         return self.principal
 
 
+def client_address(request: Request, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str | None:
+    """The address a login attempt comes from: the peer, or, when the peer is a trusted proxy (the web, a
+    reverse proxy, the embedded mode's in-process call), the last address of its ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer and forwarded:
+        try:
+            peer_ip = ipaddress.ip_address(peer)
+        except ValueError:
+            return peer
+        if any(peer_ip in network for network in trusted):
+            last = forwarded.split(",")[-1].strip()
+            return last[:64] or peer
+    return peer
+
+
 async def build_context(request: Request) -> Context:
     gateway: Gateway = request.app.state.gateway
-    address = request.client.host if request.client else None
+    address = client_address(request, gateway.trusted_proxies)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""

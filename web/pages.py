@@ -169,7 +169,8 @@ async def query(request: Request, document: str, variables: dict[str, Any] | Non
     """One GraphQL call as the logged-in user (or anonymously on public pages)."""
     user = optional_user(request)
     result = await gateway_of(request).execute(document, variables, token=user.token if user else None,
-                                                allow_partial=allow_partial)
+                                                allow_partial=allow_partial,
+                                                client_address=request.client.host if request.client else None)
     if result.partial:
         request.state.partial_services = result.unavailable_services
     return result

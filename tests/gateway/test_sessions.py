@@ -161,3 +161,22 @@ async def test_one_address_trying_many_accounts_waits_with_too_many_attempts(key
         locked = (await gateway.gql(LOGIN, {"e": "firm@x.cn", "p": PASSWORD}))["data"]["login"]
         assert locked["code"] == "TOO_MANY_ATTEMPTS"
         assert 0 < locked["retryAfterSeconds"] <= 15 * 60 + 1
+
+
+async def test_behind_the_web_each_browser_address_is_throttled_on_its_own(keys, tmp_path, db_url):
+    """The web (a trusted proxy) forwards the browser's address: one guessing browser waits, the others log in."""
+    app = create_app(gateway_settings(keys, tmp_path, db_url, login_max_failures_per_address=2))
+    await testing.migrate_app(app, MIGRATIONS)
+    async with testing.running(app) as client:
+        gateway = GatewayUnderTest(client, app)
+        await gateway.account("firm@x.cn", Role.ENTERPRISE, org="ent_1")
+
+        async def login(email: str, password: str, browser: str) -> dict:
+            response = await client.post("/graphql", json={"query": LOGIN, "variables": {"e": email, "p": password}},
+                                         headers={"X-Forwarded-For": browser})
+            return response.json()["data"]["login"]
+
+        for n in range(2):
+            assert (await login(f"guess{n}@x.cn", "wrong-password!", "203.0.113.7"))["code"] == "UNAUTHENTICATED"
+        assert (await login("firm@x.cn", PASSWORD, "203.0.113.7"))["code"] == "TOO_MANY_ATTEMPTS"
+        assert (await login("firm@x.cn", PASSWORD, "198.51.100.20"))["__typename"] == "AuthPayload"
