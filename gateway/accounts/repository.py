@@ -62,9 +62,11 @@ async def spend_refresh(session: AsyncSession, token_id: str, now: datetime) -> 
 
 
 async def live_families(session: AsyncSession, account_id: str, now: datetime) -> list[str]:
-    """The login sessions of an account whose refresh tokens may still be used."""
+    """The login sessions of an account that are still alive: a refresh token of theirs neither expired nor
+    revoked (an ended session's access tokens were revoked when it ended)."""
     rows = await session.scalars(select(RefreshToken.family_id).distinct()
-                                 .where(RefreshToken.account_id == account_id, RefreshToken.expires_at > now))
+                                 .where(RefreshToken.account_id == account_id, RefreshToken.expires_at > now,
+                                        RefreshToken.revoked_at.is_(None)))
     return list(rows.all())
 
 
