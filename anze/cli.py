@@ -36,7 +36,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     kernel.var_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(migrate_all(kernel))
     marker = _seed_marker(kernel)
-    if not args.no_seed and not marker.exists():
+    if kernel.env == "prod" and not args.no_seed:
+        log.warning("ANZE_ENV=prod: no demo data and no demo accounts are seeded; create the first admin with "
+                    "infra/create_admin.py (anze-create-admin in the image)")
+    elif not args.no_seed and not marker.exists():
         log.info("first start: seeding demo data (demo only, never production)")
         asyncio.run(seed_all(kernel))
         marker.write_text("seeded\n")
@@ -63,7 +66,9 @@ def _up_distributed(args: argparse.Namespace) -> int:
     kernel = KernelSettings()
     asyncio.run(migrate_all(kernel))
     marker = kernel.var_dir / ".demo-seeded-distributed"
-    if not args.no_seed and not marker.exists():
+    if kernel.env == "prod" and not args.no_seed:
+        log.warning("ANZE_ENV=prod: no demo data and no demo accounts are seeded")
+    elif not args.no_seed and not marker.exists():
         asyncio.run(seed_all(kernel))
         marker.write_text("seeded\n")
     supervisor = Supervisor(config)

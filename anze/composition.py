@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from services.kernel.db import Database
 from services.kernel.events import MemoryBus
+from services.kernel.observability import metrics_refusal
 from services.kernel.runtime import Wiring
 from services.kernel.settings import KernelSettings, PartSettings
 
@@ -83,7 +84,11 @@ async def migrate_all(kernel: KernelSettings | None = None, overrides: dict[str,
 
 async def seed_all(kernel: KernelSettings | None = None, overrides: dict[str, PartSettings] | None = None,
                    *, firms: int | None = None) -> dict[str, Any]:
-    """Demo data in every part, in dependency order; each part reads the ids the earlier ones wrote."""
+    """Demo data in every part, in dependency order; each part reads the ids the earlier ones wrote. Refused
+    with ``ANZE_ENV=prod``: the demo accounts have a published password."""
+    if (kernel or KernelSettings()).env == "prod":
+        raise RuntimeError("demo data (and its accounts with the published password) is never seeded with "
+                           "ANZE_ENV=prod")
     ctx: dict[str, Any] = {}
     if firms is not None:
         ctx["firms"] = firms
@@ -164,7 +169,9 @@ def create_embedded_app(kernel: KernelSettings | None = None,
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
                             status_code=200 if ok else 503)
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if (refused := metrics_refusal(request, kernel or KernelSettings())) is not None:
+            return refused
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def api_index(_: Request) -> Response:

@@ -1,6 +1,7 @@
 """Composition of the gateway: ``create_app(settings, wiring)``. It serves GraphQL at ``/graphql``
-(GraphiQL on GET), the report downloads and the documents (PDF) under ``/reports``, qualification scans under
-``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts database."""
+(GraphiQL on GET, except with ANZE_ENV=prod), the report downloads and the documents (PDF) under ``/reports``,
+qualification scans under ``/scans``, photo uploads and downloads (``/uploads/photos``), and its own accounts
+database."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from gateway.accounts.models import Inbox, Outbox
+from gateway.accounts.models import Inbox, Outbox, Revocation
 from gateway.accounts.service import AccountPolicy
 from gateway.bookings.photos import router as photos_router
 from gateway.clients.base import CircuitBreaker, ServiceEndpoint
@@ -42,7 +43,11 @@ class Gateway:
                                             lock=timedelta(minutes=settings.login_lock_minutes),
                                             refresh_lifetime=timedelta(days=settings.refresh_days),
                                             hasher=PasswordHasher(time_cost=settings.argon2_time_cost,
-                                                                  memory_cost=settings.argon2_memory_kib))
+                                                                  memory_cost=settings.argon2_memory_kib),
+                                            access_lifetime=timedelta(minutes=settings.token_minutes),
+                                            address_max_failures=settings.login_max_failures_per_address,
+                                            revocations=runtime.revocations)
+        self.trusted_proxies = settings.trusted_networks()  # whose X-Forwarded-For login throttling believes
         self.endpoints: dict[str, ServiceEndpoint] = {}
         for part, url in (("policy", settings.policy_url), ("providers", settings.providers_url),
                           ("bookings", settings.bookings_url)):
@@ -57,14 +62,18 @@ class Gateway:
 
 def create_app(settings: GatewaySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    runtime = ServiceRuntime(name="gateway", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime = ServiceRuntime(name="gateway", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
+                             revocations=Revocation)
     gateway = Gateway(settings, runtime)
-    graphql = GatewayRouter(build_schema(settings), context_getter=build_context, graphql_ide="graphiql",
+    graphql = GatewayRouter(build_schema(settings), context_getter=build_context,
+                            graphql_ide=None if settings.kernel.env == "prod" else "graphiql",  # no IDE in prod
                             persisted=PersistedQueries(), persisted_only=settings.persisted_queries_only)
     app = build_service_app(
         runtime=runtime, title="Anze gateway",
         description="The GraphQL API of Anze (at /graphql), accounts and login, and report downloads.",
-        routers=[reports_router, documents_router, scans_router, photos_router])
+        routers=[reports_router, documents_router, scans_router, photos_router],
+        body_limits={r"^/scans/": settings.upload_max_bytes + 1024 * 1024,
+                     r"^/uploads/photos$": settings.upload_max_bytes + 1024 * 1024})
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = gateway
     return app

@@ -45,6 +45,8 @@ class OperationError:
     code: str
     message: str
     field: str | None = None
+    retry_after_seconds: int | None = strawberry.field(
+        default=None, description="TOO_MANY_ATTEMPTS, RATE_LIMITED: how long to wait before trying again")
 
 
 @strawberry.type
@@ -90,7 +92,9 @@ def operation_error(exc: ProblemError) -> OperationError:
     message = exc.detail
     if isinstance(exc, ServiceDown):
         message = f"{exc.detail}; nothing was changed there, try again shortly"
-    return OperationError(code=exc.code, message=message, field=field or None)
+    retry_after = getattr(exc, "retry_after", None)
+    return OperationError(code=exc.code, message=message, field=field or None,
+                          retry_after_seconds=int(retry_after) if retry_after is not None else None)
 
 
 R = TypeVar("R")

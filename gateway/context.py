@@ -3,6 +3,7 @@ and the request's DataLoaders."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 
 class Context(BaseContext):
     def __init__(self, *, gateway: Gateway, principal: Principal | None, token: str | None,
-                 auth_error: ProblemError | None = None) -> None:
+                 auth_error: ProblemError | None = None, client_address: str | None = None) -> None:
         super().__init__()
+        self.client_address = client_address  # the peer (a proxy in front sets it through uvicorn's
+        # --forwarded-allow-ips): what per-address login throttling counts
         self.gateway = gateway
         self.settings = gateway.settings
         self.principal = principal
@@ -48,18 +51,35 @@ class Context(BaseContext):
         return self.principal
 
 
+def client_address(request: Request, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str | None:
+    """The address a login attempt comes from: the peer, or, when the peer is a trusted proxy (the web, a
+    reverse proxy, the embedded mode's in-process call), the last address of its ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer and forwarded:
+        try:
+            peer_ip = ipaddress.ip_address(peer)
+        except ValueError:
+            return peer
+        if any(peer_ip in network for network in trusted):
+            last = forwarded.split(",")[-1].strip()
+            return last[:64] or peer
+    return peer
+
+
 async def build_context(request: Request) -> Context:
     gateway: Gateway = request.app.state.gateway
+    address = client_address(request, gateway.trusted_proxies)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
     if not token:
-        return Context(gateway=gateway, principal=None, token=None)
+        return Context(gateway=gateway, principal=None, token=None, client_address=address)
     try:
         principal = gateway.runtime.verifier.verify(token)
     except ProblemError as exc:
-        return Context(gateway=gateway, principal=None, token=None, auth_error=exc)
-    return Context(gateway=gateway, principal=principal, token=token)
+        return Context(gateway=gateway, principal=None, token=None, auth_error=exc, client_address=address)
+    return Context(gateway=gateway, principal=principal, token=token, client_address=address)
 
 
 Info = StrawberryInfo[Context, Any]

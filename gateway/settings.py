@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -28,6 +29,12 @@ class GatewaySettings(PartSettings):
     argon2_memory_kib: int = Field(default=65536, description="argon2id memory in KiB (64 MiB)")
     login_max_failures: int = Field(default=5, description="failed logins per account before a lock-out")
     login_lock_minutes: int = Field(default=15, description="how long a lock-out lasts")
+    trusted_proxies: str = Field(
+        default="127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+        description="networks whose X-Forwarded-For the gateway believes (the web, the reverse proxy): comma-"
+                    "separated CIDRs; narrow it when untrusted clients reach the gateway from these networks")
+    login_max_failures_per_address: int = Field(
+        default=20, description="failed logins from one client address (any e-mail) before it must wait")
 
     service_timeout_seconds: float = Field(default=5.0, description="per call to a service")
     coverage_timeout_seconds: float = Field(default=15.0, description="aggregates over a whole region take longer")
@@ -40,6 +47,9 @@ class GatewaySettings(PartSettings):
     max_tokens: int = 2000
     max_cost: int = 50_000
     persisted_queries_only: bool = Field(default=False, description="refuse queries that are not persisted")
+
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n.strip(), strict=False) for n in self.trusted_proxies.split(",") if n.strip()]
 
     def signing_key_pem(self) -> bytes:
         """The private key: configured, or the embedded mode's dev key under ``var/keys``."""

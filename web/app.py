@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.kernel.limits import install_body_limits
 from services.kernel.observability import health_router, install_request_context
 from services.kernel.runtime import Wiring
 from services.kernel.tracing import setup_tracing
@@ -66,6 +67,9 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
     app.state.sessions = Sessions(Signer(settings.resolved_session_secret()), secure=settings.cookie_secure,
                                   lifetime_seconds=settings.session_hours * 3600)
     app.state.templates = make_templates()
+    # forms with photos or a scan are multipart; any other body (a login, a filter) is small
+    install_body_limits(app, default=settings.kernel.max_body_bytes, upload=settings.max_form_upload_bytes,
+                        multipart_is_upload=True)
     install_request_context(app, "web")
 
     @app.middleware("http")
@@ -100,7 +104,7 @@ def create_app(settings: WebSettings | None = None, wiring: Wiring | None = None
             return {"gateway": f"error: {exc.__class__.__name__}"}
         return {"gateway": "ok"}
 
-    app.include_router(health_router(ready))
+    app.include_router(health_router(ready, kernel=settings.kernel))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (public, register, apply, enterprise, enterprise_visits, insurer, agency, expert, bureau,
                    bureau_lists, qualifications, bureau_exposure, insurer_panel, enterprise_ledger, photos,

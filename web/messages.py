@@ -392,6 +392,8 @@ EN: dict[str, str] = {
     '统一社会信用代码不正确，请核对营业执照（18 位，校验位须相符）。': 'The unified social credit code is not valid; check the business licence (18 characters, with a matching check character).',
     '该保单的预防服务经费余额不足，请改为企业自费或选择其他保单。': "The policy's prevention budget does not cover this visit; pay it yourself or choose another policy.",
     '尝试次数过多，请稍后再试。': 'Too many attempts; try again later.',
+    '此网络地址登录失败次数过多，请稍后再试。': 'Too many failed logins from this network address; try again later.',
+    '提交的内容过大。': 'What you sent is too large.',
     '续保': 'Renew',
     '保单将于 {date} 到期，续保后新保单在到期次日起保。': 'The policy ends on {date}; the renewal starts the day after.',
     '已生成续保保单，请缴费。': 'The renewal policy is ready; please pay it.',

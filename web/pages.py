@@ -169,7 +169,8 @@ async def query(request: Request, document: str, variables: dict[str, Any] | Non
     """One GraphQL call as the logged-in user (or anonymously on public pages)."""
     user = optional_user(request)
     result = await gateway_of(request).execute(document, variables, token=user.token if user else None,
-                                                allow_partial=allow_partial)
+                                                allow_partial=allow_partial,
+                                                client_address=request.client.host if request.client else None)
     if result.partial:
         request.state.partial_services = result.unavailable_services
     return result
@@ -181,6 +182,8 @@ CODE_MESSAGES = {
     "SLOT_TAKEN": "该时段刚被预约，请另选时间。",
     "INSUFFICIENT_BUDGET": "该保单的预防服务经费余额不足，请改为企业自费或选择其他保单。",
     "RATE_LIMITED": "尝试次数过多，请稍后再试。",
+    "TOO_MANY_ATTEMPTS": "此网络地址登录失败次数过多，请稍后再试。",
+    "PAYLOAD_TOO_LARGE": "提交的内容过大。",
     "PAYMENT_METHOD_UNAVAILABLE": "在线支付尚未开通，请选择银行转账。",
     "NOT_PUBLISHABLE": "只有逾期未整改、或整改未通过验收的重大事故隐患可以曝光。",
     "EXPOSURE_CASE_EXISTS": "该隐患已有公开的曝光案例，如需更正请先撤下。",

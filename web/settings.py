@@ -27,6 +27,8 @@ class WebSettings(PartSettings):
     session_hours: int = Field(12, ge=1, le=24 * 14,
                                description="a browser stays logged in this long, refreshing its token")
     page_size: int = Field(20, ge=1, le=200)
+    max_form_upload_bytes: int = Field(64 * 1024 * 1024, description="largest multipart form (photos, scans); "
+                                       "other bodies are held to ANZE_MAX_BODY_BYTES")
 
     def resolved_session_secret(self) -> bytes:
         """The configured secret; in dev and test, one generated once and kept under ``var_dir``."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import NAMING_CONVENTION, UTCDateTime
 from services.kernel.events import InboxMixin, OutboxMixin
+from services.kernel.sessions import RevocationMixin
 
 
 class Base(DeclarativeBase):
@@ -44,8 +45,11 @@ class RefreshToken(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the login session: every token rotated from one login shares it, and it is the access tokens' ``sid``
+    family_id: Mapped[str] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # spent on a refresh
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -60,9 +64,26 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class AddressThrottle(Base):
+    """Failed logins per client address, whatever the e-mail tried (one address guessing many accounts)."""
+
+    __tablename__ = "login_address_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class Outbox(OutboxMixin, Base):
     __tablename__ = "outbox"
 
 
 class Inbox(InboxMixin, Base):
     __tablename__ = "inbox"
+
+
+class Revocation(RevocationMixin, Base):
+    """Ended sessions (``gateway.session.revoked``): their tokens are refused until they expire."""
+
+    __tablename__ = "revoked_sessions"

@@ -22,42 +22,64 @@ def _payload(tokens: service.Tokens) -> AuthPayload:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Log in; the token goes in `Authorization: Bearer`. Repeated failures "
-                         "lock the address for a while (RATE_LIMITED).")
+                         "lock the e-mail for a while (RATE_LIMITED), and many from one client address make "
+                         "that address wait (TOO_MANY_ATTEMPTS, with retryAfterSeconds).")
     @returns_operation_error
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
         gw = info.context.gateway
         async with gw.database.transaction() as session:
             try:
                 tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
-                                             email=email, password=password)
+                                             email=email, password=password, address=info.context.client_address)
             except ProblemError as exc:  # the failure is counted: commit it, then answer
                 return operation_error(exc)
         return _payload(tokens)
 
-    @strawberry.mutation(description="A new token pair for a refresh token (which is spent).")
+    @strawberry.mutation(description="A new token pair of the same session for a refresh token (which is "
+                         "spent). A spent token presented again ends the whole session (UNAUTHENTICATED).")
     @returns_operation_error
     async def refresh_token(self, info: Info, refresh_token: str) -> LoginResult:
         gw = info.context.gateway
         async with gw.database.transaction() as session:
-            tokens = await service.refresh(session=session, signer=gw.signer, policy=gw.account_policy,
-                                           token=refresh_token)
+            try:
+                tokens = await service.refresh(session=session, signer=gw.signer, policy=gw.account_policy,
+                                               token=refresh_token)
+            except ProblemError as exc:  # a reuse ends the session: commit that, then answer
+                return operation_error(exc)
         return _payload(tokens)
 
-    @strawberry.mutation(description="Revoke a refresh token, or every one of the caller's when none is given.")
+    @strawberry.mutation(description="End the caller's session (this token's, and the refresh token's when "
+                         "given); without a refresh token, every session of the caller. The access tokens "
+                         "concerned are refused everywhere from the next request.")
     @returns_operation_error
     async def logout(self, info: Info, refresh_token: str | None = None) -> DoneResult:
         principal = info.context.require()
-        async with info.context.gateway.database.transaction() as session:
-            await service.logout(session=session, principal=principal, refresh_token=refresh_token)
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
+            await service.logout(session=session, principal=principal, refresh_token=refresh_token,
+                                 policy=gw.account_policy)
         return Done(ok=True)
 
-    @strawberry.mutation(description="Change one's own password; every refresh token is revoked.")
+    @strawberry.mutation(description="Change one's own password; every session of the account ends (this "
+                         "one too): log in again with the new password.")
     @returns_operation_error
     async def change_password(self, info: Info, current_password: str, new_password: str) -> UserResult:
         principal = info.context.require()
-        async with info.context.gateway.database.transaction() as session:
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
             account = await service.change_password(session=session, principal=principal, current=current_password,
-                                                    new=new_password, hasher=info.context.gateway.account_policy.hasher)
+                                                    new=new_password, policy=gw.account_policy)
+        return User.from_account(account)
+
+    @strawberry.mutation(description="The admin deactivates an account (every session of it ends at once) or "
+                         "reactivates it.")
+    @returns_operation_error
+    async def set_account_active(self, info: Info, id: strawberry.ID, active: bool) -> UserResult:
+        principal = info.context.require(TokenRole.ADMIN)
+        gw = info.context.gateway
+        async with gw.database.transaction() as session:
+            account = await service.set_active(session=session, principal=principal, account_id=str(id),
+                                               active=active, policy=gw.account_policy)
         return User.from_account(account)
 
     @strawberry.mutation(description="A firm (role ENTERPRISE) or an agency applicant (role AGENCY) signs "
@@ -69,7 +91,7 @@ class AccountMutation:
             await service.create_account(session=session, creator=None, email=email, password=password,
                                          role=TokenRole(role.value.lower()), hasher=gw.account_policy.hasher)
             tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
-                                         email=email, password=password)
+                                         email=email, password=password, address=info.context.client_address)
         return _payload(tokens)
 
     @strawberry.mutation(description="Create an account for someone else: the bureau its agencies (and "

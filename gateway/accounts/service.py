@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,10 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.accounts import repository
-from gateway.accounts.models import Account, LoginThrottle, RefreshToken
-from services.kernel import scope
+from gateway.accounts.models import Account, AddressThrottle, LoginThrottle, Outbox, RefreshToken, Revocation
+from services.kernel import scope, sessions
 from services.kernel.auth import Principal, Role, TokenSigner
-from services.kernel.db import utcnow
+from services.kernel.db import after_commit, utcnow
 from services.kernel.errors import (
     Conflict,
     Forbidden,
@@ -30,6 +31,8 @@ from services.kernel.errors import (
 )
 from services.kernel.ids import new_id
 
+log = logging.getLogger("anze.gateway.accounts")
+
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, 64 MiB)
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
 MIN_PASSWORD = 10
@@ -39,12 +42,30 @@ class RateLimited(ProblemError):
     status, code = 429, "RATE_LIMITED"
 
 
+class TooManyAttempts(ProblemError):
+    """Too many failed logins from one client address, whatever the accounts tried."""
+
+    status, code = 429, "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class RefreshReused(Unauthenticated):
+    """A refresh token spent before was presented again: stolen or replayed; its whole session is ended.
+    To the client it is UNAUTHENTICATED (log in again), like any refresh token that is no longer valid."""
+
+
 @dataclass(frozen=True)
 class AccountPolicy:
     max_failures: int
     lock: timedelta
     refresh_lifetime: timedelta
     hasher: PasswordHasher = _HASHER
+    access_lifetime: timedelta = timedelta(minutes=30)
+    address_max_failures: int = 20  # failed logins from one address (any e-mail) before it waits
+    revocations: sessions.RevocationList | None = None  # the gateway's own list, updated at once on commit
 
 
 @dataclass(frozen=True)
@@ -83,16 +104,16 @@ async def _verify(password_hash: str, password: str, hasher: PasswordHasher = _H
     return await asyncio.to_thread(run)
 
 
-def issue_access(signer: TokenSigner, account: Account) -> str:
+def issue_access(signer: TokenSigner, account: Account, sid: str) -> str:
     return signer.issue(sub=account.id, role=Role(account.role), org=account.org_id,
-                        region=account.region_code, expert=account.expert_id)
+                        region=account.region_code, expert=account.expert_id, sid=sid)
 
 
-async def _new_refresh(session: AsyncSession, account: Account, lifetime: timedelta) -> str:
+async def _new_refresh(session: AsyncSession, account: Account, lifetime: timedelta, family_id: str) -> str:
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(RefreshToken(id=new_id("rft"), account_id=account.id, token_hash=_digest(raw),
-                             created_at=now, expires_at=now + lifetime))
+                             family_id=family_id, created_at=now, expires_at=now + lifetime))
     await session.flush()
     return raw
 
@@ -101,17 +122,88 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def _tokens(session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, account: Account) -> Tokens:
-    access = issue_access(signer, account)
-    refresh = await _new_refresh(session, account, policy.refresh_lifetime)
+async def _tokens(session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, account: Account,
+                  family_id: str | None = None) -> Tokens:
+    """An access token and a refresh token of one login session (a new one unless ``family_id`` is given)."""
+    family_id = family_id or new_id("sid")
+    access = issue_access(signer, account, family_id)
+    refresh = await _new_refresh(session, account, policy.refresh_lifetime, family_id)
     return Tokens(access=access, refresh=refresh, expires_at=utcnow() + signer.lifetime, account=account)
 
 
+# ---------------------------------------------------------------- ending sessions
+
+
+async def end_sessions(*, session: AsyncSession, policy: AccountPolicy, sids: set[str] | None = None,
+                       account_id: str | None = None) -> None:
+    """End login sessions: their refresh tokens are revoked, and their access tokens are refused at the
+    gateway and at every service from the next request (``gateway.session.revoked``). With ``account_id``,
+    every session of that account ends, and every token it was issued before now."""
+    now = utcnow()
+    until = now + policy.access_lifetime + timedelta(minutes=1)  # every token concerned has expired by then
+    sids = set(sids or ())
+    if account_id is not None:
+        sids |= set(await repository.live_families(session, account_id, now))
+        await repository.revoke_refresh_tokens(session, account_id, now)
+    if sids:
+        await repository.revoke_families(session, sids, now)
+    ended = [await sessions.revoke(session, outbox=Outbox, model=Revocation, until=until, sid=sid)
+             for sid in sorted(sids)]
+    if account_id is not None:
+        # whole seconds, as a token's iat: a token issued later in this second (a new login) stays valid
+        before = now.replace(microsecond=0)
+        ended.append(await sessions.revoke(session, outbox=Outbox, model=Revocation, until=until,
+                                           sub=account_id, before=before))
+    if policy.revocations is not None:
+        revocations = policy.revocations
+
+        async def remember(_: AsyncSession) -> None:
+            for revocation in ended:
+                revocations.add(revocation)
+
+        after_commit(session, remember)
+    await session.flush()
+
+
+# ---------------------------------------------------------------- login
+
+
+async def _check_address(session: AsyncSession, policy: AccountPolicy, address: str | None,
+                         now: datetime) -> AddressThrottle | None:
+    if not address:
+        return None
+    throttle = await repository.address_throttle(session, address)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        seconds = max(1, int((throttle.locked_until - now).total_seconds()) + 1)
+        raise TooManyAttempts(f"too many failed logins from this address; try again in {seconds} seconds",
+                              retry_after=seconds)
+    return throttle
+
+
+async def _record_address_failure(session: AsyncSession, policy: AccountPolicy, address: str | None,
+                                  throttle: AddressThrottle | None, now: datetime) -> None:
+    if not address:
+        return
+    if throttle is None:
+        throttle = AddressThrottle(address=address, failures=0)
+        session.add(throttle)
+    if throttle.last_failure_at and now - throttle.last_failure_at > policy.lock:
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= policy.address_max_failures:
+        throttle.locked_until = now + policy.lock
+        throttle.failures = 0
+    await session.flush()
+
+
 async def login(*, session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, email: str,
-                password: str) -> Tokens:
-    """Check the password; after ``max_failures`` wrong ones the address is locked for a while."""
+                password: str, address: str | None = None) -> Tokens:
+    """Check the password; after ``max_failures`` wrong ones the e-mail is locked for a while, and after
+    ``address_max_failures`` from one client address (whatever the e-mails) that address waits too."""
     email = email.strip().lower()
     now = utcnow()
+    by_address = await _check_address(session, policy, address, now)
     throttle = await repository.throttle(session, email)
     if throttle and throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
@@ -120,6 +212,7 @@ async def login(*, session: AsyncSession, signer: TokenSigner, policy: AccountPo
     ok = await _verify(account.password_hash if account else _DUMMY_HASH, password, policy.hasher)
     if not ok or account is None or not account.active:
         await _record_failure(session, policy, email, throttle, now)
+        await _record_address_failure(session, policy, address, by_address, now)
         raise Unauthenticated("wrong e-mail address or password")
     if throttle is not None:
         throttle.failures, throttle.locked_until = 0, None
@@ -142,43 +235,76 @@ async def _record_failure(session: AsyncSession, policy: AccountPolicy, email: s
 
 
 async def refresh(*, session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, token: str) -> Tokens:
-    """Trade a refresh token for a new pair; the old one is spent (rotation)."""
+    """Trade a refresh token for a new pair of the same session; the old one is spent (rotation). A spent
+    token presented again (a replay, or a thief racing the owner) ends the whole session: every refresh token
+    of the family and every access token of it (RFC 6819 5.2.2.3, OAuth 2.1 refresh token rotation). Of two
+    concurrent refreshes of one token, one wins the conditional update; the other counts as a reuse."""
     record = await repository.refresh_by_hash(session, _digest(token))
     now = utcnow()
-    if record is None or record.revoked_at is not None or record.expires_at <= now:
+    if record is None or record.expires_at <= now:
+        raise Unauthenticated("this refresh token is not valid; log in again")
+    if record.used_at is not None:
+        log.warning("refresh token reused: session %s of %s ended", record.family_id, record.account_id)
+        await end_sessions(session=session, policy=policy, sids={record.family_id})
+        raise RefreshReused("this refresh token was used before; the session is ended, log in again")
+    if record.revoked_at is not None:
         raise Unauthenticated("this refresh token is not valid; log in again")
     account = await repository.by_id(session, record.account_id)
     if account is None or not account.active:
         raise Unauthenticated("this account is no longer active")
-    record.revoked_at = now
-    return await _tokens(session, signer, policy, account)
+    if not await repository.spend_refresh(session, record.id, now):
+        log.warning("refresh token used twice at once: session %s of %s ended", record.family_id, record.account_id)
+        await end_sessions(session=session, policy=policy, sids={record.family_id})
+        raise RefreshReused("this refresh token was used at the same moment; the session is ended, log in again")
+    return await _tokens(session, signer, policy, account, family_id=record.family_id)
 
 
-async def logout(*, session: AsyncSession, principal: Principal, refresh_token: str | None) -> None:
-    """Revoke one refresh token, or all of the caller's when none is given."""
-    now = utcnow()
+async def logout(*, session: AsyncSession, principal: Principal, refresh_token: str | None,
+                 policy: AccountPolicy) -> None:
+    """End the caller's session (the access token's own, and the refresh token's when given); without a
+    refresh token, every session of the caller."""
+    sids = {principal.sid} if principal.sid else set()
     if refresh_token:
         record = await repository.refresh_by_hash(session, _digest(refresh_token))
-        if record is not None and record.account_id == principal.sub and record.revoked_at is None:
-            record.revoked_at = now
+        if record is not None and record.account_id == principal.sub:
+            sids.add(record.family_id)
+        await end_sessions(session=session, policy=policy, sids=sids)
     else:
-        await repository.revoke_refresh_tokens(session, principal.sub, now)
-    await session.flush()
+        await end_sessions(session=session, policy=policy, sids=sids, account_id=principal.sub)
 
 
 async def change_password(*, session: AsyncSession, principal: Principal, current: str, new: str,
-                          hasher: PasswordHasher = _HASHER) -> Account:
+                          policy: AccountPolicy) -> Account:
+    """A new password ends every session of the account, this one included: log in again with it."""
     account = await repository.by_id(session, principal.sub)
     if account is None:
         raise Unauthenticated("this account no longer exists")
-    if not await _verify(account.password_hash, current, hasher):
+    if not await _verify(account.password_hash, current, policy.hasher):
         raise Forbidden("the current password is wrong", field="currentPassword")
     check_password_strength(new, "newPassword")
-    account.password_hash = await hash_password(new, hasher)
+    account.password_hash = await hash_password(new, policy.hasher)
     account.password_changed_at = utcnow()
-    await repository.revoke_refresh_tokens(session, account.id, utcnow())
+    await end_sessions(session=session, policy=policy, account_id=account.id)
     await session.flush()
     return account
+
+
+async def set_active(*, session: AsyncSession, principal: Principal, account_id: str, active: bool,
+                     policy: AccountPolicy) -> Account:
+    """The admin deactivates (or reactivates) an account; deactivation ends every session of it."""
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("only the platform admin deactivates accounts")
+    account = await repository.by_id(session, account_id)
+    if account is None:
+        raise ProblemError(f"no account {account_id}", code="NOT_FOUND", status=404, field="id")
+    if account.id == principal.sub and not active:
+        raise Forbidden("an admin does not deactivate their own account", field="id")
+    account.active = active
+    if not active:
+        await end_sessions(session=session, policy=policy, account_id=account.id)
+    await session.flush()
+    return account
+
 
 
 # Who may create which accounts. Nobody can create (or become) a role the table does not grant them,

@@ -45,12 +45,13 @@ def _bookings(request: Request) -> ServiceEndpoint:
              responses={413: {"description": "TOO_LARGE"}, 415: {"description": "UNSUPPORTED_MEDIA_TYPE"}})
 async def upload_photo(request: Request, principal: CurrentPrincipal, file: UploadFile) -> PhotoOut:
     limit: int = request.app.state.gateway.settings.upload_max_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:  # refused here rather than carried to the service
+    if file.size is None or file.size > limit:  # refused here rather than carried to the service
         raise ProblemError("the photo is too large", code="TOO_LARGE", status=413, field="file")
+    await file.seek(0)
+    # the spooled file itself goes on (httpx reads it in chunks): the photo is never held whole in memory
     response = await _bookings(request).send(
         "POST", "/v1/photos", token=principal.token,
-        files={"file": (file.filename or "photo", data, file.content_type or "application/octet-stream")})
+        files={"file": (file.filename or "photo", file.file, file.content_type or "application/octet-stream")})
     body = response.json()
     return PhotoOut(id=body["id"], content_type=body["content_type"], size_bytes=body["size_bytes"])
 

@@ -58,8 +58,10 @@ async def _send(request: Request, method: str, path: str, *roles: Role, **kwargs
              summary="Upload the scan of one of the agency's qualifications (multipart field `file`)")
 async def upload_scan(request: Request, agency_id: str, qualification_id: str,
                       file: Annotated[UploadFile, File(description="PDF, PNG or JPEG")]) -> JSONResponse:
-    data = await file.read()
-    files = {"file": (file.filename or "scan", data, file.content_type or "application/octet-stream")}
+    # the body was capped on the way in (ANZE_GATEWAY_UPLOAD_MAX_BYTES + framing, 413 PAYLOAD_TOO_LARGE) and
+    # spooled to disk; the file itself goes on, read in chunks, never held whole in memory
+    await file.seek(0)
+    files = {"file": (file.filename or "scan", file.file, file.content_type or "application/octet-stream")}
     response = await _send(request, "POST", _path(agency_id, qualification_id), Role.AGENCY, files=files)
     return JSONResponse(response.json(), status_code=response.status_code)
 

@@ -19,7 +19,13 @@ from fastapi.routing import APIRoute
 
 from services.kernel import clock
 from services.kernel.errors import Forbidden, Unauthenticated
+from services.kernel.sessions import RevocationList
 from services.kernel.settings import KernelSettings
+
+AUDIENCES = ("gateway", "policy", "providers", "bookings")
+"""The parts that accept a user's access token: the gateway, and the services it calls with that same token
+(it passes the caller's token on, so one token names every part it may reach). A token whose ``aud`` does not
+name the part is refused there."""
 
 
 class Role(enum.StrEnum):
@@ -41,6 +47,7 @@ class Principal:
     region: str | None = None
     expert: str | None = None  # an EXPERT's own expert id (``org`` is their agency)
     token: str | None = None  # passed on to other services unchanged
+    sid: str | None = None  # the login session (refresh-token family) the token belongs to
 
     def is_(self, *roles: Role) -> bool:
         return self.role in roles
@@ -110,8 +117,11 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 class TokenVerifier:
     """Checks tokens against every configured public key (several during a key rotation)."""
 
-    def __init__(self, public_pems: Iterable[str], issuer: str) -> None:
+    def __init__(self, public_pems: Iterable[str], issuer: str, *, audience: str | None = None,
+                 revocations: RevocationList | None = None) -> None:
         self.issuer = issuer
+        self.audience = audience  # the part checking: a token must name it in ``aud``
+        self.revocations = revocations  # sessions ended (logout, password change...): their tokens are refused
         self.keys: dict[str, Ed25519PublicKey] = {}
         for pem in public_pems:
             key = serialization.load_pem_public_key(pem.encode())
@@ -120,7 +130,8 @@ class TokenVerifier:
             self.keys[key_id(key)] = key
 
     @classmethod
-    def from_settings(cls, settings: KernelSettings) -> TokenVerifier:
+    def from_settings(cls, settings: KernelSettings, *, audience: str | None = None,
+                      revocations: RevocationList | None = None) -> TokenVerifier:
         text = ""
         if settings.jwt_public_keys is not None:
             text += settings.jwt_public_keys.get_secret_value() + "\n"
@@ -129,7 +140,7 @@ class TokenVerifier:
         if not text.strip():
             _, public_path = ensure_dev_keys(settings.var_dir)
             text = public_path.read_text()
-        return cls(_split_pem_blocks(text), settings.jwt_issuer)
+        return cls(_split_pem_blocks(text), settings.jwt_issuer, audience=audience, revocations=revocations)
 
     def verify(self, token: str) -> Principal:
         try:
@@ -140,17 +151,25 @@ class TokenVerifier:
             if key is None:
                 raise Unauthenticated("the token was signed with an unknown key")
             claims = jwt.decode(
-                token, key, algorithms=["EdDSA"], issuer=self.issuer, options={"require": ["exp", "sub"]}
+                token, key, algorithms=["EdDSA"], issuer=self.issuer, audience=self.audience,
+                options={"require": ["exp", "sub", "iat"], "verify_aud": self.audience is not None},
             )
             role = Role(claims["role"])
         except Unauthenticated:
             raise
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("the token has expired; log in again") from exc
+        except (jwt.InvalidAudienceError, jwt.MissingRequiredClaimError) as exc:
+            if "aud" in str(exc) or isinstance(exc, jwt.InvalidAudienceError):
+                raise Unauthenticated(f"the token is not meant for {self.audience}") from exc
+            raise Unauthenticated("the token is not valid") from exc
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
             raise Unauthenticated("the token is not valid") from exc
+        if self.revocations is not None and self.revocations.revoked(claims):
+            raise Unauthenticated("this session has ended (logged out, password changed or account changed); "
+                                  "log in again")
         return Principal(sub=claims["sub"], role=role, org=claims.get("org"), region=claims.get("region"),
-                         expert=claims.get("expert"), token=token)
+                         expert=claims.get("expert"), token=token, sid=claims.get("sid"))
 
 
 class TokenSigner:
@@ -166,12 +185,14 @@ class TokenSigner:
         self.lifetime = lifetime
 
     def issue(self, *, sub: str, role: Role, org: str | None = None, region: str | None = None,
-              expert: str | None = None, lifetime: timedelta | None = None,
-              extra: dict[str, Any] | None = None) -> str:
+              expert: str | None = None, lifetime: timedelta | None = None, sid: str | None = None,
+              audience: Iterable[str] = AUDIENCES, extra: dict[str, Any] | None = None) -> str:
+        """A token for ``sub``; ``sid`` is its login session (a token without one is its own session)."""
         now = clock.now()
+        jti = uuid.uuid4().hex
         claims: dict[str, Any] = {
             "sub": sub, "role": role.value, "iss": self.issuer, "iat": now,
-            "exp": now + (lifetime or self.lifetime), "jti": uuid.uuid4().hex,
+            "exp": now + (lifetime or self.lifetime), "jti": jti, "sid": sid or jti, "aud": list(audience),
         }
         if org:
             claims["org"] = org

@@ -138,7 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "ERROR")
+        code = getattr(exc, "problem_code", None) or _STATUS_CODES.get(exc.status_code, "ERROR")
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
             Problem(title=code.replace("_", " ").capitalize(), status=exc.status_code, code=code, detail=detail),

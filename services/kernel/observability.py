@@ -3,6 +3,7 @@ counts and latencies by route, and the health endpoints."""
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -64,10 +65,30 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             service_var.reset(tokens[2])
 
 
+def metrics_refusal(request: Request, kernel: Any) -> Response | None:
+    """None when the caller may read ``/metrics``: with a metrics token configured, only a caller sending it
+    as ``Authorization: Bearer``; without one, anyone in dev and test, and nobody with ``env=prod``."""
+    from services.kernel.errors import Problem, problem_response
+
+    token = kernel.resolved_metrics_token() if kernel is not None else None
+    if token is None:
+        if kernel is None or kernel.env != "prod":
+            return None
+        detail = "/metrics is closed in production until ANZE_METRICS_TOKEN (or _FILE) is set"
+    else:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        detail = "/metrics needs the metrics token as Authorization: Bearer"
+    return problem_response(Problem(title="Unauthenticated", status=401, code="UNAUTHENTICATED", detail=detail),
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
 def health_router(ready_checks: Callable[[], Awaitable[dict[str, str]]],
-                  before_metrics: Callable[[], Awaitable[None]] | None = None) -> APIRouter:
+                  before_metrics: Callable[[], Awaitable[None]] | None = None, *, kernel: Any = None) -> APIRouter:
     """``/healthz``, ``/readyz`` and ``/metrics``; ``before_metrics`` refreshes the sampled gauges (outbox
-    backlog, pool) at each scrape, so they are current whether or not anything asks ``/readyz``."""
+    backlog, pool) at each scrape, so they are current whether or not anything asks ``/readyz``. ``kernel``
+    (the KernelSettings) decides who may scrape (:func:`metrics_refusal`)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="the process is alive")
@@ -82,7 +103,9 @@ def health_router(ready_checks: Callable[[], Awaitable[dict[str, str]]],
                             status_code=200 if ok else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if (refused := metrics_refusal(request, kernel)) is not None:
+            return refused
         if before_metrics is not None:
             await before_metrics()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -29,6 +29,7 @@ from services.kernel.events import (
     make_bus,
 )
 from services.kernel.http import ServiceClient
+from services.kernel.limits import install_body_limits
 from services.kernel.observability import (
     BUSINESS,
     DB_POOL_IN_USE,
@@ -38,6 +39,9 @@ from services.kernel.observability import (
     health_router,
     install_request_context,
 )
+from services.kernel.sessions import SESSION_REVOKED, Revocation, RevocationList, RevocationMixin
+from services.kernel.sessions import load as load_revocations
+from services.kernel.sessions import store as store_revocation
 from services.kernel.settings import PartSettings
 from services.kernel.tracing import setup_tracing
 
@@ -68,7 +72,8 @@ class ScheduledJob:
 
 class ServiceRuntime:
     def __init__(self, *, name: str, settings: PartSettings, outbox: type[OutboxMixin],
-                 inbox: type[InboxMixin], wiring: Wiring | None = None) -> None:
+                 inbox: type[InboxMixin], wiring: Wiring | None = None,
+                 revocations: type[RevocationMixin] | None = None, audience: str | None = None) -> None:
         self.name = name
         self.settings = settings
         self.wiring = wiring or Wiring()
@@ -78,7 +83,13 @@ class ServiceRuntime:
         self.owns_bus = self.wiring.bus is None
         kernel = settings.kernel
         self.bus = self.wiring.bus or make_bus(kernel.bus_url, kernel.bus_stream, kernel.bus_replicas)
-        self.verifier = TokenVerifier.from_settings(settings.kernel)
+        # Ended sessions: fed by gateway.session.revoked (through the inbox), kept in the part's table,
+        # held in memory for the token check, reloaded from the table at start and every few seconds.
+        self.revocation_model = revocations
+        self.revocations = RevocationList()
+        # a token is accepted only by the parts its ``aud`` names (the part's own name unless told otherwise)
+        self.verifier = TokenVerifier.from_settings(settings.kernel, audience=audience or name,
+                                                    revocations=self.revocations if revocations else None)
         self.relay = OutboxRelay(self.database, outbox, self.bus, settings.kernel.relay_poll_seconds,
                                  on_published=self._count_facts)
         # The part says which of its events are business facts worth counting (policies activated, visits
@@ -89,6 +100,10 @@ class ServiceRuntime:
         self.jobs: list[ScheduledJob] = []
         self._job_tasks: list[asyncio.Task[None]] = []
         self.state: dict[str, Any] = {}  # part-specific singletons (a Stripe client, a storage...)
+        if revocations is not None:
+            self.consume({})
+            self.jobs.append(ScheduledJob("revocations", settings.kernel.revocation_reload_seconds,
+                                          lambda _: self.reload_revocations()))
 
     def client(self, part: str, base_url: str, *, timeout: float = 5.0) -> ServiceClient:
         """A client for another part: in-process in the embedded mode, HTTP otherwise."""
@@ -103,9 +118,30 @@ class ServiceRuntime:
                 BUSINESS.labels(self.name, fact).inc()
 
     def consume(self, handlers: Mapping[str, EventHandler]) -> None:
+        handlers = dict(handlers)
+        if self.revocation_model is not None:
+            handlers[SESSION_REVOKED] = self._apply_revocation
         self.consumer = Consumer(self.database, self.inbox, self.name, handlers, on_commit=self.relay.notify)
 
+    async def _apply_revocation(self, session: AsyncSession, event: Event) -> None:
+        assert self.revocation_model is not None
+        revocation = Revocation.from_event(event)
+        await store_revocation(session, self.revocation_model, revocation)
+        self.revocations.add(revocation)  # at worst early: a rolled-back event comes again
+
+    async def reload_revocations(self) -> None:
+        """The live revocations from the part's table (what other replicas consumed lands there too)."""
+        if self.revocation_model is None:
+            return
+        async with self.database.sessionmaker() as session:
+            self.revocations.replace(await load_revocations(session, self.revocation_model))
+
     async def start(self) -> None:
+        if self.revocation_model is not None:
+            try:  # before serving: a restart keeps the sessions that were ended
+                await self.reload_revocations()
+            except Exception:
+                log.exception("the revoked sessions could not be read; retried every few seconds")
         if self.owns_bus:
             await self.bus.start()
         self.relay.start()
@@ -159,7 +195,10 @@ class ServiceRuntime:
 
 
 def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
-                      routers: Sequence[APIRouter], version: str = "1") -> FastAPI:
+                      routers: Sequence[APIRouter], version: str = "1",
+                      body_limits: Mapping[str, int | None] | None = None) -> FastAPI:
+    """``body_limits``: the part's upload routes (path pattern -> bytes, None for the upload default); every
+    other request body is held to ``ANZE_MAX_BODY_BYTES`` (1 MiB)."""
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -172,12 +211,15 @@ def build_service_app(*, runtime: ServiceRuntime, title: str, description: str,
                   responses=PROBLEM_RESPONSES)
     app.state.runtime = runtime
     install_error_handlers(app)
+    kernel = runtime.settings.kernel
+    # inside the request context (added later = outer): the route's body read raises straight into it
+    install_body_limits(app, default=kernel.max_body_bytes, upload=kernel.max_upload_body_bytes, routes=body_limits)
     install_request_context(app, runtime.name)
 
     async def _ready() -> dict[str, str]:
         return await runtime.ready_checks()
 
-    app.include_router(health_router(_ready, runtime.sample_gauges))
+    app.include_router(health_router(_ready, runtime.sample_gauges, kernel=runtime.settings.kernel))
     for router in routers:
         app.include_router(router)
     ensure_access_declared(app)

@@ -26,6 +26,23 @@ class KernelSettings(BaseSettings):
     log_json: bool = True
     otel_enabled: bool = False
     relay_poll_seconds: float = 1.0
+    max_body_bytes: int = Field(1024 * 1024, description="largest request body (JSON, forms) a route accepts, "
+                                "unless it is a declared upload route (413 PAYLOAD_TOO_LARGE)")
+    max_upload_body_bytes: int = Field(12 * 1024 * 1024, description="largest body of a declared upload route "
+                                       "(a 10 MiB file and its multipart framing)")
+    metrics_token: SecretStr | None = Field(None, description="the bearer token /metrics asks for (Prometheus "
+                                            "sends it); with env=prod /metrics is refused to everyone without it")
+    metrics_token_file: Path | None = Field(None, description="the same, read from a file (a mounted secret)")
+    revocation_reload_seconds: float = Field(2.0, description="how often a part rereads its revoked sessions "
+                                             "(what a sibling replica consumed)")
+
+
+    def resolved_metrics_token(self) -> str | None:
+        if self.metrics_token is not None:
+            return self.metrics_token.get_secret_value().strip() or None
+        if self.metrics_token_file is not None:
+            return self.metrics_token_file.read_text().strip() or None
+        return None
 
 
 class PartSettings(BaseSettings):

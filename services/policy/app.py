@@ -24,7 +24,7 @@ from services.policy import (
     service,
 )
 from services.policy import events as policy_events
-from services.policy.models import Inbox, Outbox
+from services.policy.models import Inbox, Outbox, Revocation
 from services.policy.settings import PolicySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -53,7 +53,8 @@ async def _send_refunds(runtime: ServiceRuntime) -> None:
 
 def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or PolicySettings()
-    runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime = ServiceRuntime(name="policy", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
+                             revocations=Revocation)
     runtime.business_facts = policy_events.business_facts
     runtime.jobs.append(ScheduledJob("seed-regions", every_seconds=300, run=_ensure_regions))
     runtime.jobs.append(ScheduledJob("expire-and-snapshot", every_seconds=settings.expiry_job_seconds,
@@ -69,7 +70,8 @@ def create_app(settings: PolicySettings | None = None, wiring: Wiring | None = N
         runtime=runtime, title="Anze policy service",
         description="Firm registry (the coverage denominator), insurers, products and pricing, quotes, policies, "
                     "payments, prevention budgets, claims and coverage aggregates.",
-        routers=[api.router, api_policies.router, api_life.router, api_stripe.router, api_import.router])
+        routers=[api.router, api_policies.router, api_life.router, api_stripe.router, api_import.router],
+        body_limits={r"^/v1/imports/firms$": api_import.MAX_UPLOAD_BYTES + 1024 * 1024})
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

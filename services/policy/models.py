@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.kernel.db import UTCDateTime, make_base
 from services.kernel.events import InboxMixin, OutboxMixin
 from services.kernel.idempotency import IdempotencyMixin
+from services.kernel.sessions import RevocationMixin
 
 Base = make_base()
 
@@ -21,6 +22,12 @@ class Outbox(OutboxMixin, Base):
 
 class Inbox(InboxMixin, Base):
     __tablename__ = "inbox"
+
+
+class Revocation(RevocationMixin, Base):
+    """Ended sessions (``gateway.session.revoked``): their tokens are refused until they expire."""
+
+    __tablename__ = "revoked_sessions"
 
 
 class IdempotencyRecord(IdempotencyMixin, Base):

@@ -10,7 +10,7 @@ from services.kernel.runtime import ScheduledJob, ServiceRuntime, Wiring, build_
 from services.providers import api, expiry
 from services.providers.calendar import ensure_calendar
 from services.providers.events import HANDLERS
-from services.providers.models import Inbox, Outbox
+from services.providers.models import Inbox, Outbox, Revocation
 from services.providers.settings import ProvidersSettings
 from services.providers.storage import LocalDiskStorage
 
@@ -34,11 +34,14 @@ async def _calendar(runtime: ServiceRuntime) -> None:
 
 def create_app(settings: ProvidersSettings | None = None, wiring: Wiring | None = None) -> FastAPI:
     settings = settings or ProvidersSettings()
-    runtime = ServiceRuntime(name="providers", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring)
+    runtime = ServiceRuntime(name="providers", settings=settings, outbox=Outbox, inbox=Inbox, wiring=wiring,
+                             revocations=Revocation)
     runtime.state["storage"] = LocalDiskStorage(settings.resolved_storage_dir())
     runtime.consume(HANDLERS)
     # Idempotent, so hourly is safe on any number of replicas; the date check is Asia/Shanghai.
     runtime.jobs.append(ScheduledJob(name="qualification-expiry", every_seconds=3600, run=_qualification_check))
     runtime.jobs.append(ScheduledJob(name="working-calendar", every_seconds=86_400, run=_calendar))
     return build_service_app(runtime=runtime, title="Anze providers service", description=DESCRIPTION,
-                             routers=[api.router])
+                             routers=[api.router],
+                             body_limits={r"^/v1/agencies/[^/]+/qualifications/[^/]+/scan$":
+                                          settings.max_upload_bytes + 1024 * 1024})

@@ -17,7 +17,8 @@ async def test_login_returns_a_token_that_carries_role_org_region_and_expert(gat
     payload = data["data"]["login"]
     assert payload["__typename"] == "AuthPayload"
     assert payload["user"]["role"] == "EXPERT" and payload["user"]["orgId"] == "agc_1"
-    claims = jwt.decode(payload["token"], keys.public_pem, algorithms=["EdDSA"], issuer="anze-gateway")
+    claims = jwt.decode(payload["token"], keys.public_pem, algorithms=["EdDSA"], issuer="anze-gateway",
+                        audience="gateway")
     assert claims["role"] == "expert" and claims["org"] == "agc_1" and claims["expert"] == "exp_1"
     assert claims["sub"] == payload["user"]["id"]
 
@@ -57,12 +58,15 @@ async def test_refresh_token_buys_a_new_pair_once_and_logout_revokes_it(gateway)
       ... on AuthPayload { token refreshToken } ... on OperationError { code } } }"""
     second = (await gateway.gql(refresh, {"r": first["refreshToken"]}))["data"]["refreshToken"]
     assert second["__typename"] == "AuthPayload"
+    third = (await gateway.gql(refresh, {"r": second["refreshToken"]}))["data"]["refreshToken"]
+    assert third["__typename"] == "AuthPayload"
+    out = await gateway.gql("mutation { logout { __typename } }", token=third["token"])
+    assert out["data"]["logout"]["__typename"] == "Done"
+    revoked = (await gateway.gql(refresh, {"r": third["refreshToken"]}))["data"]["refreshToken"]
+    assert revoked["code"] == "UNAUTHENTICATED"
+    # a spent token presented again is refused (and ends its session: tests/gateway/test_sessions.py)
     spent = (await gateway.gql(refresh, {"r": first["refreshToken"]}))["data"]["refreshToken"]
     assert spent == {"__typename": "OperationError", "code": "UNAUTHENTICATED"}
-    out = await gateway.gql("mutation { logout { __typename } }", token=second["token"])
-    assert out["data"]["logout"]["__typename"] == "Done"
-    revoked = (await gateway.gql(refresh, {"r": second["refreshToken"]}))["data"]["refreshToken"]
-    assert revoked["code"] == "UNAUTHENTICATED"
 
 
 async def test_password_change_needs_the_current_password_and_the_new_one_works(gateway):

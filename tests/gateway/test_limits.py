@@ -98,3 +98,31 @@ async def test_with_persisted_queries_only_a_known_hash_runs_and_free_text_is_re
         assert by_hash.json() == {"data": {"me": None}}
         free = await client.post("/graphql", json={"query": "{ me { id } }"})
         assert free.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+
+
+async def test_graphiql_is_served_in_development_and_not_with_anze_env_prod(keys, tmp_path):
+    html = {"Accept": "text/html"}
+    for env, served in (("test", True), ("prod", False)):
+        settings = gateway_settings(keys, tmp_path, f"sqlite+aiosqlite:///{tmp_path / f'{env}.db'}")
+        settings.kernel = settings.kernel.model_copy(update={"env": env})
+        app = create_app(settings)
+        await testing.migrate_app(app, MIGRATIONS)
+        async with testing.running(app) as client:
+            page = await client.get("/graphql", headers=html)
+            assert ("graphiql" in page.text.lower() and page.status_code == 200) is served, (env, page.status_code)
+            # the API itself answers in both
+            assert (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 200
+
+
+async def test_a_body_over_the_limit_is_refused_before_graphql_reads_it(limited):
+    query = "{ __typename }" + " " * (2 * 1024 * 1024)
+    response = await limited.client.post("/graphql", json={"query": query})
+    assert response.status_code == 413 and response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_an_upload_over_the_route_limit_is_refused_as_payload_too_large(limited, keys):
+    limit = limited.app.state.gateway.settings.upload_max_bytes
+    big = b"\x89PNG" + b"\0" * (limit + 2 * 1024 * 1024)
+    response = await limited.client.post("/uploads/photos", headers=keys.headers("expert", org="agc_1"),
+                                         files={"file": ("big.png", big, "image/png")})
+    assert response.status_code == 413 and response.json()["code"] == "PAYLOAD_TOO_LARGE"

@@ -95,7 +95,7 @@ class _Settings(PartSettings):
 @pytest.fixture
 async def client(keys, db_url, tmp_path):
     settings = _Settings(database_url=db_url, kernel=keys.kernel_settings(tmp_path))
-    runtime = ServiceRuntime(name="kernel-test", settings=settings, outbox=Outbox, inbox=Inbox)
+    runtime = ServiceRuntime(name="kernel-test", settings=settings, outbox=Outbox, inbox=Inbox, audience="policy")
     async with runtime.database.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     app = build_service_app(runtime=runtime, title="t", description="t", routers=[router])
@@ -111,7 +111,7 @@ async def test_a_route_without_an_access_declaration_stops_the_app_from_starting
         return {}
 
     settings = _Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", kernel=keys.kernel_settings(tmp_path))
-    runtime = ServiceRuntime(name="t", settings=settings, outbox=Outbox, inbox=Inbox)
+    runtime = ServiceRuntime(name="t", settings=settings, outbox=Outbox, inbox=Inbox, audience="policy")
     with pytest.raises(RuntimeError, match="GET /v1/open"):
         build_service_app(runtime=runtime, title="t", description="t", routers=[bare])
     await runtime.database.dispose()
@@ -257,7 +257,7 @@ async def test_work_after_commit_runs_only_for_a_committed_unit_of_work(keys, db
 async def test_a_write_is_committed_before_the_response_starts(keys, db_url, tmp_path):
     """A client that reads right after an answer must see the write: the commit precedes the response."""
     settings = _Settings(database_url=db_url, kernel=keys.kernel_settings(tmp_path))
-    runtime = ServiceRuntime(name="kernel-test", settings=settings, outbox=Outbox, inbox=Inbox)
+    runtime = ServiceRuntime(name="kernel-test", settings=settings, outbox=Outbox, inbox=Inbox, audience="policy")
     async with runtime.database.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     app = build_service_app(runtime=runtime, title="t", description="t", routers=[router])

@@ -71,3 +71,24 @@ async def test_the_session_cookie_is_httponly_and_lax(gateway_without_policy) ->
                                                       "email": "bureau@demo.anze.cn", "password": "anze-demo-2026"})
     session_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
     assert "httponly" in session_cookie.lower() and "samesite=lax" in session_cookie.lower()
+
+
+async def test_the_login_passes_the_browsers_address_on_and_says_when_it_must_wait(keys, tmp_path) -> None:
+    """The gateway throttles failed logins per address; behind the web that is the browser's address, which the
+    web forwards (X-Forwarded-For), and TOO_MANY_ATTEMPTS reads as a clear message."""
+    seen: list[httpx.Request] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": {"login": {
+            "__typename": "OperationError", "code": "TOO_MANY_ATTEMPTS", "field": None, "retryAfterSeconds": 600,
+            "message": "too many failed logins from this address; try again in 600 seconds"}}})
+
+    settings = WebSettings(kernel=keys.kernel_settings(tmp_path), gateway_url="http://127.0.0.1:9")
+    app = create_app(settings, Wiring(transports={"gateway": httpx.MockTransport(gateway)}))
+    async with testing.running(app) as browser:
+        page = await browser.get("/login")
+        response = await browser.post("/login", data={"csrf_token": csrf_token_of(page), "email": "a@x.cn",
+                                                      "password": "some-password"})
+    assert "此网络地址登录失败次数过多" in response.text
+    assert seen and seen[-1].headers["x-forwarded-for"] == "127.0.0.1"  # the address the web saw

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:32:36.505547
+Create Date: 2026-12-03 17:20:24.589217
 """
 from collections.abc import Sequence
 
@@ -285,6 +285,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_prevention_ledgers_insurer_id'), ['insurer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_prevention_ledgers_town_code'), ['town_code'], unique=False)
 
+    op.create_table('revoked_sessions',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('sid', sa.String(length=40), nullable=True),
+    sa.Column('sub', sa.String(length=40), nullable=True),
+    sa.Column('before', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('until', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_sessions'))
+    )
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sid'), ['sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sub'), ['sub'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_until'), ['until'], unique=False)
+
     op.create_table('service_plans',
     sa.Column('policy_id', sa.String(length=40), nullable=False),
     sa.Column('enterprise_id', sa.String(length=40), nullable=False),
@@ -377,6 +390,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_service_plans_enterprise_id'))
 
     op.drop_table('service_plans')
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_until'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sub'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sid'))
+
+    op.drop_table('revoked_sessions')
     with op.batch_alter_table('prevention_ledgers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_prevention_ledgers_town_code'))
         batch_op.drop_index(batch_op.f('ix_prevention_ledgers_insurer_id'))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 20:27:08.470838
+Create Date: 2026-12-03 17:20:17.897263
 """
 from collections.abc import Sequence
 
@@ -151,6 +151,19 @@ def upgrade() -> None:
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_regions_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_regions_parent_code'), ['parent_code'], unique=False)
+
+    op.create_table('revoked_sessions',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('sid', sa.String(length=40), nullable=True),
+    sa.Column('sub', sa.String(length=40), nullable=True),
+    sa.Column('before', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('until', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_sessions'))
+    )
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sid'), ['sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sub'), ['sub'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_until'), ['until'], unique=False)
 
     op.create_table('stripe_events',
     sa.Column('id', sa.String(length=100), nullable=False),
@@ -386,6 +399,12 @@ def downgrade() -> None:
     op.drop_table('products')
     op.drop_table('enterprise_tags')
     op.drop_table('stripe_events')
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_until'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sub'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sid'))
+
+    op.drop_table('revoked_sessions')
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_regions_parent_code'))
         batch_op.drop_index(batch_op.f('ix_regions_level'))

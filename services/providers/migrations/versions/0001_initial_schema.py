@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:58:18.303014
+Create Date: 2026-12-03 17:20:21.004394
 """
 from collections.abc import Sequence
 
@@ -107,6 +107,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('panel_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_panel_changes_insurer_id'), ['insurer_id'], unique=False)
+
+    op.create_table('revoked_sessions',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('sid', sa.String(length=40), nullable=True),
+    sa.Column('sub', sa.String(length=40), nullable=True),
+    sa.Column('before', kernel_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('until', kernel_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revoked_sessions'))
+    )
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sid'), ['sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_sub'), ['sub'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revoked_sessions_until'), ['until'], unique=False)
 
     op.create_table('visit_facts',
     sa.Column('booking_id', sa.String(length=40), nullable=False),
@@ -359,6 +372,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_visit_facts_agency_id'))
 
     op.drop_table('visit_facts')
+    with op.batch_alter_table('revoked_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_until'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sub'))
+        batch_op.drop_index(batch_op.f('ix_revoked_sessions_sid'))
+
+    op.drop_table('revoked_sessions')
     with op.batch_alter_table('panel_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_panel_changes_insurer_id'))
 
