@@ -107,6 +107,13 @@ async def _make_rows(matrix: Matrix) -> None:
     """A booking of firm A with agency A's expert, a claim on A's policy, a complaint of A against agency A."""
     rows, client = matrix.rows, matrix.client
     firm = matrix.headers(matrix.a[Role.ENTERPRISE])
+    # bookings learns the seeded firms (their towns) from the policy service's events: wait for firm A's
+    for _ in range(120):
+        if await _one(matrix.app, "bookings", "SELECT id FROM enterprise_refs WHERE id = :e", e=rows["enterprise_id"]):
+            break
+        await asyncio.sleep(0.25)
+    else:
+        raise AssertionError("the bookings service never learnt tenant A's firm")
     start = clock.today() + timedelta(days=20)
     slots = await client.get("/api/bookings/v1/slots", headers=firm, params={
         "offering_id": rows["offering_id"], "from": start.isoformat(), "to": (start + timedelta(days=20)).isoformat(),
@@ -132,8 +139,16 @@ async def _make_rows(matrix: Matrix) -> None:
         "subject": "matrix: late", "description": "the expert came two hours late"})
     if complaint.status_code in (200, 201):
         rows["complaint_id"] = complaint.json()["id"]
+    # Last, a refund: firm A cancels its policy (every later case is a refusal, which the state does not change)
+    cancelled = await client.post(f"/api/policy/v1/policies/{rows['policy_id']}/cancel", headers=firm,
+                                  json={"reason": "matrix: a refund to confirm"})
+    if cancelled.status_code == 200:
+        refund = await _one(matrix.app, "policy", "SELECT r.id FROM refunds r JOIN payments p ON p.id = r.payment_id "
+                             "WHERE p.policy_id = :p", p=rows["policy_id"])
+        if refund is not None:
+            rows["refund_id"] = refund[0]
     matrix.markers = {rows[k] for k in ("enterprise_id", "policy_id", "quote_id", "payment_id", "booking_id",
-                                        "claim_id", "complaint_id", "hazard_id", "review_id", "photo_id")
+                                        "claim_id", "complaint_id", "hazard_id", "review_id", "photo_id", "refund_id")
                       if k in rows}
 
 
@@ -160,18 +175,11 @@ async def _more_rows(matrix: Matrix) -> None:
                                        json={"booking_id": rows["booking_id"], "stars": 4, "text": "matrix"})
             if review.status_code in (200, 201):
                 rows["review_id"] = review.json()["id"]
-        if "case_id" not in rows:
-            case = await client.post("/api/bookings/v1/exposure-cases",
-                                     headers=matrix.headers(matrix.a[Role.BUREAU]),
-                                     json={"hazard_id": rows["hazard_id"], "title": "matrix", "summary": "matrix case",
-                                           "enterprise_name": "matrix firm", "town_code": TOWN_A})
-            if case.status_code in (200, 201):
-                rows["case_id"] = case.json()["id"]
-        if "review_id" in rows and "case_id" in rows:
+        if "review_id" in rows:
             break
         await asyncio.sleep(0.25)
     else:
-        log.warning("matrix: no review or no exposure case could be made: %s %s", review.text[:200], case.text[:200])
+        log.warning("matrix: no review could be made: %s", review.text[:200])
 
 
 async def _visit_with_a_hazard(matrix: Matrix) -> None:
@@ -187,12 +195,32 @@ async def _visit_with_a_hazard(matrix: Matrix) -> None:
         checked = await client.post(f"/api/bookings/v1/bookings/{booking_id}/check-in",
                                     headers=matrix.headers(expert), json={})
         assert checked.status_code == 200, checked.text
+        deadline = (start.date() + timedelta(days=10)).isoformat()
+        six = {"personnel": "matrix", "responsibility": "matrix", "measures": "matrix", "funds": "matrix",
+               "deadline": deadline, "contingency_plan": "matrix"}
         reported = await client.post(f"/api/bookings/v1/bookings/{booking_id}/report", headers=matrix.headers(expert),
-                                     json={"summary": "matrix visit", "hazards": [{
-                                         "grade": "GENERAL", "description": "matrix: a blocked exit",
-                                         "deadline": (start.date() + timedelta(days=10)).isoformat()}]})
+                                     json={"summary": "matrix visit", "hazards": [
+                                         {"grade": "GENERAL", "description": "matrix: a blocked exit",
+                                          "deadline": deadline},
+                                         {"grade": "MAJOR", "description": "matrix: no gas alarm", "deadline": deadline,
+                                          "six_in_place": six}]})
         assert reported.status_code == 200, reported.text
-    hazard = await _one(matrix.app, "bookings", "SELECT id FROM hazards WHERE booking_id = :b", b=booking_id)
+        hazard = await _one(matrix.app, "bookings", "SELECT id FROM hazards WHERE booking_id = :b AND grade = :g",
+                            b=booking_id, g="GENERAL")
+        major = await _one(matrix.app, "bookings", "SELECT id FROM hazards WHERE booking_id = :b AND grade = :g",
+                           b=booking_id, g="MAJOR")
+        # the major hazard's rectification is rejected: the bureau of town A may expose it
+        await client.post(f"/api/bookings/v1/hazards/{major[0]}/rectifications",
+                          headers=matrix.headers(matrix.a[Role.ENTERPRISE]), json={"description": "matrix: fixed"})
+        await client.post(f"/api/bookings/v1/hazards/{major[0]}/verification", headers=matrix.headers(expert),
+                          json={"accepted": False, "note": "matrix: not fixed"})
+        case = await client.post("/api/bookings/v1/exposure-cases", headers=matrix.headers(matrix.a[Role.BUREAU]),
+                                 json={"hazard_id": major[0], "title": "matrix", "summary": "matrix case",
+                                       "enterprise_name": "matrix firm", "town_code": TOWN_A})
+        if case.status_code in (200, 201):
+            rows["case_id"] = case.json()["id"]
+        else:
+            log.warning("matrix: no exposure case: %s", case.text[:300])
     assert hazard is not None
     rows["hazard_id"] = hazard[0]
 
@@ -232,9 +260,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         return
     from tests.security.test_matrix import operation_count
 
+    rest, graphql = operation_count()
     terminalreporter.section("authorization matrix")
     for backend, tried in sorted(TRIED.items()):
         terminalreporter.write_line(
-            f"{backend}: {operation_count()} operations; {tried.get('calls', 0)} calls as a refused role or "
-            f"as another tenant; {tried.get('not applicable', 0)} tenant cases not applicable (the caller's own "
-            "row only)")
+            f"{backend}: {rest + graphql} operations ({rest} REST routes, {graphql} GraphQL fields); "
+            f"{tried.get('role calls', 0)} calls as a role that is refused (incl. anonymous), "
+            f"{tried.get('tenant calls', 0)} as the same role of another tenant; "
+            f"{tried.get('not applicable', 0)} tenant cases not applicable (the caller's own new row), "
+            f"{tried.get('no row', 0)} without a row to try")

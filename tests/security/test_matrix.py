@@ -48,6 +48,8 @@ GRAPHQL_VARIABLES: dict[str, dict[str, Any]] = {
     "Query.coverage": {"regionCode": "{town_code}"},
     "Query.reviews": {"agencyId": "{agency_id}"},
     "Mutation.updateExpert": {"input": {"name": "matrix"}},
+    "Mutation.withdrawExposureCase": {"id": "{case_id}"},
+    "Query.exposureCase": {"id": "{case_id}"},
     "Mutation.setExpertHours": {"hours": [{"weekday": 0, "starts": "09:00:00", "ends": "17:00:00"}]},
     "Mutation.proposeServicePlan": {"input": {"visitsPerYear": 2}},
 }
@@ -134,8 +136,9 @@ def _cases() -> list[Any]:
     return out
 
 
-def operation_count() -> int:
-    return sum(len(t) for t in TABLES.values()) + len(GATEWAY)
+def operation_count() -> tuple[int, int]:
+    """(REST routes, GraphQL fields) in the tables."""
+    return sum(len(t) for t in TABLES.values()), len(GATEWAY)
 
 
 def _fill(value: Any, rows: dict[str, str]) -> Any:
@@ -152,7 +155,7 @@ def _owned(matrix: Any, role: Role) -> set[str]:
     """Tenant A's ids that the same role of another tenant must not reach."""
     rows = matrix.rows
     extra = {Role.INSURER: ("insurer_id",), Role.AGENCY: ("agency_id", "expert_id", "offering_id", "qualification_id"),
-             Role.EXPERT: ("expert_id",), Role.BUREAU: ("agency_id", "town_code")}.get(role, ())
+             Role.EXPERT: ("expert_id",), Role.BUREAU: ("agency_id", "town_code", "case_id")}.get(role, ())
     return set(matrix.markers) | {rows[k] for k in extra if k in rows}
 
 
@@ -218,7 +221,7 @@ async def test_matrix(matrix, case: Case):
             if access.allows(role):
                 continue
             answer, request = await _call(matrix, case, matrix.a[role] if role else None)
-            matrix.count("calls")
+            matrix.count("role calls")
             expected = "UNAUTHENTICATED" if role is None else "FORBIDDEN"
             if case.kind == "rest":
                 assert answer.status == (401 if role is None else 403) and answer.code == expected, \
@@ -239,7 +242,7 @@ async def test_matrix(matrix, case: Case):
         matrix.count("not applicable")
         pytest.skip("the operation takes none of tenant A's rows and lists nothing: the caller's own row")
     answer, request = await _call(matrix, case, other)
-    matrix.count("calls")
+    matrix.count("tenant calls")
     if takes_owned:
         if case.kind == "rest":
             assert answer.status in (403, 404) and answer.code in REFUSED_TENANT, \
