@@ -19,8 +19,8 @@ F6 = "6 (insurer reads only firms of its book and quotes), fixed on branch sec-f
 ACCESS: dict[str, Access] = {
     # accounts
     "Query.me": public("the caller's own account (SELF); null without a token"),
-    "Query.accounts": rule(agency=AGENCY, insurer=BOOK, bureau=REGION, lists=True,
-                           note="accounts of the caller's organisation / region (finding 4, sec-scope)"),
+    "Query.accounts": rule(agency=AGENCY, insurer=BOOK, bureau=REGION, lists=True, finding={"bureau": F4},
+                           note="accounts of the caller's organisation / region"),
     "Mutation.login": public(),
     "Mutation.refreshToken": public("the refresh token is the credential"),
     "Mutation.signUp": public("self-service sign-up of a firm or agency account"),

@@ -147,8 +147,14 @@ async def _make_rows(matrix: Matrix) -> None:
                              "WHERE p.policy_id = :p", p=rows["policy_id"])
         if refund is not None:
             rows["refund_id"] = refund[0]
+    # the logins of agency A and its expert (demo accounts): the accounts list of another tenant must not show them
+    for email, key in (("agency@demo.anze.cn", "agency_account_id"), ("expert@demo.anze.cn", "expert_account_id")):
+        account = await _one(matrix.app, "gateway", "SELECT id FROM accounts WHERE email = :e", e=email)
+        if account is not None:
+            rows[key] = account[0]
     matrix.markers = {rows[k] for k in ("enterprise_id", "policy_id", "quote_id", "payment_id", "booking_id",
-                                        "claim_id", "complaint_id", "hazard_id", "review_id", "photo_id", "refund_id")
+                                        "claim_id", "complaint_id", "hazard_id", "review_id", "photo_id", "refund_id",
+                                        "agency_account_id", "expert_account_id")
                       if k in rows}
 
 

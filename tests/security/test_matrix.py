@@ -54,6 +54,10 @@ GRAPHQL_VARIABLES: dict[str, dict[str, Any]] = {
     "Mutation.proposeServicePlan": {"input": {"visitsPerYear": 2}},
 }
 # REST bodies the OpenAPI schema alone does not make valid (the service validates them before the tenant)
+# Operations that refuse another tenant's rows with a code of their own (and the words that say so)
+TENANT_REFUSALS: dict[str, tuple[str, str]] = {
+    "POST /v1/imports/firms": ("IMPORT_REJECTED", "outside the bureau's region"),
+}
 REST_BODIES: dict[str, dict[str, Any]] = {
     "POST /v1/plans/{policy_id}/proposals": {"visits_per_year": 2},
     "POST /v1/complaints": {"agency_id": "{agency_id}", "booking_id": "{booking_id}", "town_code": "{town_code}",
@@ -61,6 +65,10 @@ REST_BODIES: dict[str, dict[str, Any]] = {
                             "description": "another firm's booking"},
 }
 REST_FILES: dict[str, dict[str, Any]] = {
+    "POST /v1/imports/firms": {"file": ("firms.csv", "uscc,name,town,sector,industry_code,employees,"
+                                        "annual_revenue_wan,principal_name,contact_phone\n"
+                                        "{uscc},矩阵测试厂,{town_code},INDUSTRY,C33,5,100,矩阵,13900000009\n",
+                                        "text/csv")},
     "POST /v1/agencies/{agency_id}/qualifications/{qualification_id}/scan":
         {"file": ("scan.pdf", b"%PDF-1.4\n% matrix\n", "application/pdf")},
     "POST /v1/photos": {"file": ("photo.jpg", b"\xff\xd8\xff\xe0matrix", "image/jpeg")},
@@ -151,6 +159,18 @@ def _fill(value: Any, rows: dict[str, str]) -> Any:
     return value
 
 
+def _files(key: str, rows: dict[str, str]) -> dict[str, Any]:
+    """The upload of a REST_FILES entry, text content filled with tenant A's rows."""
+    out = {}
+    for field, (name, content, media) in REST_FILES[key].items():
+        if isinstance(content, str):
+            for kind, value in rows.items():
+                content = content.replace("{" + kind + "}", value)
+            content = content.encode()
+        out[field] = (name, content, media)
+    return out
+
+
 def _owned(matrix: Any, role: Role) -> set[str]:
     """Tenant A's ids that the same role of another tenant must not reach."""
     rows = matrix.rows
@@ -174,7 +194,8 @@ async def _call(matrix: Any, case: Case, tenant: Any) -> tuple[Answer, str]:
         method, url, body, _ = ops.rest_request(case.part, case.key, matrix.rows)
         body = _fill(REST_BODIES[case.key], matrix.rows) if case.key in REST_BODIES else body
         if case.key in REST_FILES:
-            response = await matrix.client.request(method, url, files=REST_FILES[case.key], headers=headers)
+            response = await matrix.client.request(method, url, files=_files(case.key, matrix.rows),
+                                                   headers=headers)
         else:
             response = await matrix.client.request(method, url, json=body, headers=headers)
         code = None
@@ -204,7 +225,9 @@ def _request_ids(matrix: Any, case: Case) -> str:
     if case.kind == "rest":
         _, url, body, _ = ops.rest_request(case.part, case.key, matrix.rows)
         body = _fill(REST_BODIES[case.key], matrix.rows) if case.key in REST_BODIES else body
-        return f"{url} {json.dumps(body)}"
+        files = _files(case.key, matrix.rows) if case.key in REST_FILES else {}
+        uploaded = " ".join(content.decode(errors="replace") for _, content, _ in files.values())
+        return f"{url} {json.dumps(body)} {uploaded}"
     _, variables, _ = ops.graphql_request(case.key, matrix.rows)
     if case.key in GRAPHQL_VARIABLES:
         variables = {**variables, **_fill(GRAPHQL_VARIABLES[case.key], matrix.rows)}
@@ -244,7 +267,11 @@ async def test_matrix(matrix, case: Case):
     answer, request = await _call(matrix, case, other)
     matrix.count("tenant calls")
     if takes_owned:
-        if case.kind == "rest":
+        if case.key in TENANT_REFUSALS:
+            code, words = TENANT_REFUSALS[case.key]
+            assert answer.code == code and words in answer.text, \
+                f"{role} of another tenant must be refused ({code}: {words}): {answer.status} {answer.text[:300]}"
+        elif case.kind == "rest":
             assert answer.status in (403, 404) and answer.code in REFUSED_TENANT, \
                 f"{role} of another tenant must be refused: {answer.status} {answer.code} for {request}"
         else:
