@@ -43,7 +43,7 @@ class Matrix:
     backend: str
     rows: dict[str, str]  # row kind ("enterprise_id", "policy_id", ...) -> an id owned by tenant A
     a: dict[Role, Tenant]  # the tenant that owns ``rows``
-    b: dict[Role, Tenant]  # the same role of another tenant
+    b: dict[Role, Tenant]  # the same role of another tenant (and the matrix adds a bureau without a region)
     markers: set[str] = field(default_factory=set)  # ids that only tenant A (and admin) may see
     tried: dict[str, int] = field(default_factory=dict)
 

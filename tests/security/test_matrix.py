@@ -29,10 +29,13 @@ from services.policy.access import ACCESS as POLICY
 from services.providers.access import ACCESS as PROVIDERS
 
 from . import ops
+from .conftest import Tenant
 
 TABLES: dict[str, dict[str, Access]] = {"policy": POLICY, "providers": PROVIDERS, "bookings": BOOKINGS}
 ROLES: tuple[Role | None, ...] = (Role.ENTERPRISE, Role.INSURER, Role.AGENCY, Role.EXPERT, Role.BUREAU, Role.ADMIN,
                                   None)
+NO_REGION = "bureau-without-region"
+F3 = "3 (a bureau account without a region fails open), fixed on branch sec-scope"
 TENANT_SCOPES = {Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY, Scope.OWN_EXPERT, Scope.OWN_REGION, Scope.SELF}
 REFUSED_ROLE = {"FORBIDDEN", "UNAUTHENTICATED"}
 REFUSED_TENANT = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
@@ -141,6 +144,11 @@ def _cases() -> list[Any]:
                 marks.append(pytest.mark.xfail(strict=True, reason=f"issue 13 finding {access.finding[role]}"))
             out.append(pytest.param(Case(kind, part, key, role.value), id=f"{part}:{key}:{role.value}",
                                     marks=marks))
+            if scope is Scope.OWN_REGION:  # fail closed: a bureau account without a region sees nothing
+                marks = [pytest.mark.xfail(strict=True, reason=f"issue 13 finding {F3}; and {access.finding[role]}")
+                         ] if role in access.finding else []
+                out.append(pytest.param(Case(kind, part, key, NO_REGION), id=f"{part}:{key}:{NO_REGION}",
+                                        marks=marks))
     return out
 
 
@@ -253,8 +261,8 @@ async def test_matrix(matrix, case: Case):
                 assert answer.code in REFUSED_ROLE, \
                     f"{role} must be refused ({expected}): {answer.code} {answer.text[:300]} for {request}"
         return
-    role = Role(case.check)
-    other = matrix.b[role]
+    role = Role.BUREAU if case.check == NO_REGION else Role(case.check)
+    other = Tenant(Role.BUREAU) if case.check == NO_REGION else matrix.b[role]
     owned = _owned(matrix, role)
     sent = _request_ids(matrix, case)
     takes_owned = any(i in sent for i in owned)
