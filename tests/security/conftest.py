@@ -245,7 +245,9 @@ async def matrix(request, tmp_path_factory, keys) -> AsyncIterator[Matrix]:
         for part in ("policy", "providers", "bookings", "gateway"):
             extra: dict[str, Any] = {"database_url": urls[part]} if backend == "postgres" else {}
             if part == "gateway":
-                extra.update(argon2_time_cost=1, argon2_memory_kib=8192, jwt_private_key=keys.private_pem.decode())
+                # a service's failure shows as itself in its own case, never as an open circuit in the next ones
+                extra.update(argon2_time_cost=1, argon2_memory_kib=8192, jwt_private_key=keys.private_pem.decode(),
+                             breaker_failures=1_000_000)
             overrides[part] = part_app_module(part).SETTINGS(kernel=kernel, **extra)
         await migrate_all(kernel, overrides)
         ctx = await seed_all(kernel, overrides, firms=FIRMS)

@@ -36,6 +36,16 @@ ROLES: tuple[Role | None, ...] = (Role.ENTERPRISE, Role.INSURER, Role.AGENCY, Ro
                                   None)
 NO_REGION = "bureau-without-region"
 F3 = "3 (a bureau account without a region fails open), fixed on branch sec-scope"
+# On PostgreSQL a bureau without a region gets a 500 from these today: bookings' repository "fails closed" with
+# the prefix "\x00", which PostgreSQL refuses in a text parameter (finding 3; sec-scope's scope helper
+# replaces it). SQLite accepts the prefix and refuses, so the case is xfail on PostgreSQL only.
+PG_NO_REGION_500 = {
+    "GET /v1/bookings/{booking_id}", "GET /v1/bookings/{booking_id}/record",
+    "GET /v1/bookings/{booking_id}/hazard-notice.pdf", "GET /v1/hazards/{hazard_id}",
+    "GET /v1/hazards/{hazard_id}/history", "GET /v1/ledgers/{policy_id}/entries",
+    "GET /v1/policies/{policy_id}/prevention", "Query.booking", "Query.hazard", "Query.preventionLedger",
+    "Mutation.publishExposureCase",
+}
 TENANT_SCOPES = {Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY, Scope.OWN_EXPERT, Scope.OWN_REGION, Scope.SELF}
 REFUSED_ROLE = {"FORBIDDEN", "UNAUTHENTICATED"}
 REFUSED_TENANT = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
@@ -244,8 +254,10 @@ def _request_ids(matrix: Any, case: Case) -> str:
 
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("case", _cases())
-async def test_matrix(matrix, case: Case):
+async def test_matrix(matrix, case: Case, request: pytest.FixtureRequest):
     table = GATEWAY if case.kind == "graphql" else TABLES[case.part]
+    if case.check == NO_REGION and matrix.backend == "postgres" and case.key in PG_NO_REGION_500:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"issue 13 finding {F3}: a 500 on PostgreSQL"))
     access = table[case.key]
     if case.check == "roles":
         for role in ROLES:
