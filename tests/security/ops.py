@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import re
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -26,6 +28,7 @@ from services.kernel import clock
 from services.kernel.access import declared_routes
 
 SERVICES = ("policy", "providers", "bookings")
+_VAR = tempfile.TemporaryDirectory(prefix="anze-matrix-")  # the apps' var_dir; removed when the run ends
 
 
 # ---------------------------------------------------------------- REST
@@ -33,9 +36,12 @@ SERVICES = ("policy", "providers", "bookings")
 
 @functools.cache
 def service_app(part: str) -> Any:
-    from anze.composition import create_part_app
+    """The part's app, built (not started) with test settings: nothing is written under ./var."""
+    from anze.composition import create_part_app, part_app_module
+    from services.kernel.testing import TestKeys
 
-    return create_part_app(part)
+    kernel = TestKeys.generate().kernel_settings(Path(_VAR.name))
+    return create_part_app(part, part_app_module(part).SETTINGS(kernel=kernel))
 
 
 def rest_routes(part: str) -> dict[str, tuple[str, Any]]:
