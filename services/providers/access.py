@@ -1,0 +1,60 @@
+"""Who may call each route of the providers service, and which rows each role reaches (the tenant rule).
+
+One row per route, keyed "METHOD /v1/path". The roles of a row must equal the route's ``allow(...)`` (or
+``PUBLIC``); tests/security/test_matrix.py checks that, calls every route as every role and as the same role
+of another tenant, and fails when a route has no row here. See docs/security.md."""
+
+from __future__ import annotations
+
+from services.kernel.access import Access, Scope, admin_only, anyone_logged_in, public, rule
+
+FIRM, BOOK, AGENCY, EXPERT, REGION, ANY = (Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY, Scope.OWN_EXPERT,
+                                           Scope.OWN_REGION, Scope.ANY)
+
+F4 = "4 (a town bureau reads outside its town), fixed on branch sec-scope"
+
+
+ACCESS: dict[str, Access] = {
+    "GET /v1/agencies": public("approved agencies (the catalogue)", lists=True),
+    "GET /v1/agencies/{agency_id}": public("an approved agency's page"),
+    "POST /v1/agencies": rule(agency=AGENCY, note="an agency account applies for its own agency"),
+    "PATCH /v1/agencies/{agency_id}": rule(agency=AGENCY, note="scope fields need vetting (finding 5, sec-scope)"),
+    "POST /v1/agencies/{agency_id}/decisions": rule(bureau=REGION, note="the bureau of a town the agency serves"),
+    "GET /v1/agencies/{agency_id}/decisions": rule(agency=AGENCY, bureau=REGION, finding={"bureau": F4}),
+    "POST /v1/agencies/{agency_id}/qualifications": rule(agency=AGENCY),
+    "GET /v1/qualifications": public("approved agencies' qualifications", lists=True),
+    "POST /v1/agencies/{agency_id}/qualifications/{qualification_id}/scan": rule(agency=AGENCY),
+    "GET /v1/agencies/{agency_id}/qualifications/{qualification_id}/scan": rule(agency=AGENCY, bureau=REGION),
+    "GET /v1/agencies/{agency_id}/notices": rule(agency=AGENCY, bureau=REGION, finding={"bureau": F4}),
+    "GET /v1/offerings": public(lists=True),
+    "GET /v1/offerings/{offering_id}": public(),
+    "PATCH /v1/offerings/{offering_id}": rule(agency=AGENCY),
+    "POST /v1/agencies/{agency_id}/offerings": rule(agency=AGENCY),
+    "GET /v1/offerings/{offering_id}/experts": anyone_logged_in(lists=True, note="who may do the visit"),
+    "GET /v1/experts": anyone_logged_in(lists=True,
+                                        note="phones only to the expert's agency (finding 6, sec-facts/sec-scope)"),
+    "GET /v1/experts/{expert_id}": anyone_logged_in(),
+    "POST /v1/agencies/{agency_id}/experts": rule(agency=AGENCY),
+    "PATCH /v1/experts/{expert_id}": rule(agency=AGENCY),
+    "POST /v1/experts/{expert_id}/certificates": rule(agency=AGENCY),
+    "GET /v1/panels/{insurer_id}": rule(insurer=BOOK, bureau=ANY, note="panels are city-wide, not regional"),
+    "POST /v1/panels/{insurer_id}/agencies": rule(insurer=BOOK),
+    "POST /v1/panels/{insurer_id}/agencies/{agency_id}/removal": rule(insurer=BOOK),
+    "GET /v1/panels/{insurer_id}/agencies/{agency_id}": anyone_logged_in(note="is this agency on the panel"),
+    "GET /v1/panels/{insurer_id}/changes": rule(insurer=BOOK, bureau=ANY),
+    "POST /v1/reviews": rule(enterprise=FIRM, note="a review of the firm's own completed visit"),
+    "POST /v1/reviews/{review_id}/reply": rule(agency=AGENCY),
+    "GET /v1/reviews": public("an agency's reviews (firm and booking ids: bureau of the region only, finding 4)",
+                              lists=True),
+    "POST /v1/complaints": rule(enterprise=FIRM, note="the town is the firm's (finding 4, sec-scope)"),
+    "GET /v1/complaints": rule(enterprise=FIRM, agency=AGENCY, bureau=REGION, lists=True),
+    "GET /v1/complaints/{complaint_id}": rule(enterprise=FIRM, agency=AGENCY, bureau=REGION),
+    "POST /v1/complaints/{complaint_id}/fact-check": rule(agency=AGENCY, bureau=REGION),
+    "POST /v1/complaints/{complaint_id}/extension": rule(agency=AGENCY, bureau=REGION),
+    "POST /v1/complaints/{complaint_id}/answer": rule(agency=AGENCY),
+    "GET /v1/calendar": anyone_logged_in(lists=True, note="the working-day calendar"),
+    "PUT /v1/calendar/{day}": admin_only(),
+    "GET /v1/agencies/{agency_id}/performance": rule(bureau=ANY, insurer=ANY, agency=AGENCY,
+                                                     note="supervision and panel choice: any agency"),
+    "GET /v1/performance": rule(bureau=REGION, insurer=ANY, lists=True),
+}
