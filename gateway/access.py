@@ -7,32 +7,31 @@ every field as every role and as the same role of another tenant. See docs/secur
 
 from __future__ import annotations
 
-from services.kernel.access import Access, Scope, anyone_logged_in, every_tenant, public, rule
+from services.kernel.access import Access, Scope, admin_only, anyone_logged_in, every_tenant, public, rule
 
 FIRM, BOOK, AGENCY, EXPERT, REGION, ANY, SELF = (Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY,
                                                  Scope.OWN_EXPERT, Scope.OWN_REGION, Scope.ANY, Scope.SELF)
 
-F1 = "1 (a bureau creates logins for agencies outside its region), fixed on branch sec-scope"
-F4 = "4 (a town bureau reads outside its town), fixed on branch sec-scope"
-F6 = "6 (insurer reads only firms of its book and quotes), fixed on branch sec-facts"
 
 ACCESS: dict[str, Access] = {
     # accounts
     "Query.me": public("the caller's own account (SELF); null without a token"),
-    "Query.accounts": rule(agency=AGENCY, insurer=BOOK, bureau=REGION, lists=True, finding={"bureau": F4},
+    "Query.accounts": rule(agency=AGENCY, insurer=BOOK, bureau=REGION, lists=True,
                            note="accounts of the caller's organisation / region"),
     "Mutation.login": public(),
     "Mutation.refreshToken": public("the refresh token is the credential"),
     "Mutation.signUp": public("self-service sign-up of a firm or agency account"),
     "Mutation.logout": anyone_logged_in(SELF),
     "Mutation.changePassword": anyone_logged_in(SELF),
-    "Mutation.createAccount": rule(bureau=REGION, finding={"bureau": F1},
+    "Mutation.setAccountActive": admin_only(),
+    "Mutation.setEnterpriseRegulatedFacts": rule(bureau=REGION, note="with a reason; kept as history"),
+    "Mutation.createAccount": rule(bureau=REGION,
                                    note="admin: any; bureau: agency and bureau logins inside its region"),
     # firms and policies
     "Query.regions": public(lists=True),
-    "Query.enterprise": every_tenant(finding={"insurer": F6},
+    "Query.enterprise": every_tenant(
                              note="agency/expert: the firms of their own bookings"),
-    "Query.enterprises": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True, finding={"insurer": F6}),
+    "Query.enterprises": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True),
     "Query.products": public(lists=True),
     "Query.insurers": public(lists=True),
     "Query.policy": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
@@ -81,7 +80,7 @@ ACCESS: dict[str, Access] = {
     "Query.preventionLedgers": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True),
     "Query.preventionLedgerTotals": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True),
     "Query.preventionLedger": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
-    "Query.servicePlan": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, finding={"bureau": F4}),
+    "Query.servicePlan": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "Mutation.bookVisit": rule(enterprise=FIRM),
     "Mutation.confirmBooking": rule(agency=AGENCY),
     "Mutation.cancelBooking": rule(enterprise=FIRM, agency=AGENCY),

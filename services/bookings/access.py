@@ -11,7 +11,6 @@ from services.kernel.access import Access, Scope, anyone_logged_in, every_tenant
 FIRM, BOOK, AGENCY, EXPERT, REGION = (Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY, Scope.OWN_EXPERT,
                                       Scope.OWN_REGION)
 
-F4 = "4 (a town bureau reads outside its town), fixed on branch sec-scope"
 
 ACCESS: dict[str, Access] = {
     "GET /v1/slots": anyone_logged_in(lists=True, note="free start times of an offering"),
@@ -39,7 +38,7 @@ ACCESS: dict[str, Access] = {
     "GET /v1/ledgers/totals": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True, note="aggregates"),
     "GET /v1/ledgers/{policy_id}/entries": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "GET /v1/policies/{policy_id}/prevention": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
-    "GET /v1/plans/{policy_id}": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, finding={"bureau": F4}),
+    "GET /v1/plans/{policy_id}": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "POST /v1/plans/{policy_id}/proposals": rule(insurer=BOOK),
     "POST /v1/plans/{policy_id}/agreement": rule(enterprise=FIRM),
     "GET /v1/experts/{expert_id}/hours": rule(expert=EXPERT, agency=AGENCY),

@@ -10,21 +10,20 @@ from services.kernel.access import Access, Scope, admin_only, public, rule
 
 FIRM, BOOK, REGION = Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_REGION
 
-# a finding of issue 13 that breaks a row's rule today, fixed on another branch (the matrix marks it xfail)
-F6 = "6 (insurer reads only firms of its book and quotes), fixed on branch sec-facts"
 
 ACCESS: dict[str, Access] = {
     "GET /v1/regions": public("the region tree", lists=True),
     "POST /v1/enterprises": rule(enterprise=FIRM, bureau=REGION,
                                  note="a firm registers itself; a bureau registers firms of its region"),
     "GET /v1/enterprises": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, agency=Scope.OWN_AGENCY,
-                                expert=Scope.OWN_EXPERT, lists=True, finding={"insurer": F6},
+                                expert=Scope.OWN_EXPERT, lists=True,
                                 note="agency/expert: the firms of their own bookings"),
     "GET /v1/enterprises/{enterprise_id}": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION,
-                                                agency=Scope.OWN_AGENCY, expert=Scope.OWN_EXPERT,
-                                                finding={"insurer": F6}),
+                                                agency=Scope.OWN_AGENCY, expert=Scope.OWN_EXPERT),
     "PATCH /v1/enterprises/{enterprise_id}": rule(enterprise=FIRM, bureau=REGION,
-                                                  note="regulated facts: bureau only (finding 2, sec-facts)"),
+                                                  note="regulated facts: bureau only; insured headcount: endorsement"),
+    "POST /v1/enterprises/{enterprise_id}/regulated-facts": rule(bureau=REGION, note="with a reason; kept as history"),
+    "GET /v1/enterprises/{enterprise_id}/regulated-fact-changes": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "GET /v1/insurers": public(lists=True),
     "POST /v1/insurers": admin_only(),
     "GET /v1/products": public(lists=True),

@@ -234,6 +234,8 @@ async def set_regulated_facts(session: AsyncSession, *, principal: Principal, en
     e = await repository.get_enterprise(session, enterprise_id)
     if e is None:
         raise NotFound(f"no firm {enterprise_id}")
+    if principal.role is Role.BUREAU and not principal.in_region(e.town_code):
+        raise Forbidden("this firm lies outside your region")  # as for every other row of another region
     if not may_set_facts(principal, e):
         raise RegulatedFact("a firm's regulated facts are set by the bureau of its region only")
     facts = data.model_dump(exclude_unset=True, exclude={"reason"})

@@ -35,17 +35,6 @@ TABLES: dict[str, dict[str, Access]] = {"policy": POLICY, "providers": PROVIDERS
 ROLES: tuple[Role | None, ...] = (Role.ENTERPRISE, Role.INSURER, Role.AGENCY, Role.EXPERT, Role.BUREAU, Role.ADMIN,
                                   None)
 NO_REGION = "bureau-without-region"
-F3 = "3 (a bureau account without a region fails open), fixed on branch sec-scope"
-# On PostgreSQL a bureau without a region gets a 500 from these today: bookings' repository "fails closed" with
-# the prefix "\x00", which PostgreSQL refuses in a text parameter (finding 3; sec-scope's scope helper
-# replaces it). SQLite accepts the prefix and refuses, so the case is xfail on PostgreSQL only.
-PG_NO_REGION_500 = {
-    "GET /v1/bookings/{booking_id}", "GET /v1/bookings/{booking_id}/record",
-    "GET /v1/bookings/{booking_id}/hazard-notice.pdf", "GET /v1/hazards/{hazard_id}",
-    "GET /v1/hazards/{hazard_id}/history", "GET /v1/ledgers/{policy_id}/entries",
-    "GET /v1/policies/{policy_id}/prevention", "Query.booking", "Query.hazard", "Query.preventionLedger",
-    "Mutation.publishExposureCase",
-}
 TENANT_SCOPES = {Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_AGENCY, Scope.OWN_EXPERT, Scope.OWN_REGION, Scope.SELF}
 REFUSED_ROLE = {"FORBIDDEN", "UNAUTHENTICATED"}
 REFUSED_TENANT = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
@@ -151,11 +140,11 @@ def _cases() -> list[Any]:
                 continue
             marks = []
             if role in access.finding:
-                marks.append(pytest.mark.xfail(strict=True, reason=f"issue 13 finding {access.finding[role]}"))
+                marks.append(pytest.mark.xfail(strict=True, reason=f"open: {access.finding[role]}"))
             out.append(pytest.param(Case(kind, part, key, role.value), id=f"{part}:{key}:{role.value}",
                                     marks=marks))
             if scope is Scope.OWN_REGION:  # fail closed: a bureau account without a region sees nothing
-                marks = [pytest.mark.xfail(strict=True, reason=f"issue 13 finding {F3}; and {access.finding[role]}")
+                marks = [pytest.mark.xfail(strict=True, reason=f"open: {access.finding[role]}")
                          ] if role in access.finding else []
                 out.append(pytest.param(Case(kind, part, key, NO_REGION), id=f"{part}:{key}:{NO_REGION}",
                                         marks=marks))
@@ -256,8 +245,6 @@ def _request_ids(matrix: Any, case: Case) -> str:
 @pytest.mark.parametrize("case", _cases())
 async def test_matrix(matrix, case: Case, request: pytest.FixtureRequest):
     table = GATEWAY if case.kind == "graphql" else TABLES[case.part]
-    if case.check == NO_REGION and matrix.backend == "postgres" and case.key in PG_NO_REGION_500:
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"issue 13 finding {F3}: a 500 on PostgreSQL"))
     access = table[case.key]
     if case.check == "roles":
         for role in ROLES:
