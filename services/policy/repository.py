@@ -65,6 +65,16 @@ async def regions_by_level(session: AsyncSession, level: str, under: str) -> lis
         select(Region).where(Region.level == level, Region.code.startswith(under)).order_by(Region.code))).all())
 
 
+async def region_ancestors(session: AsyncSession, code: str) -> list[str]:
+    """The codes above ``code`` in the catalogue, outermost first (a town's city, a city's province)."""
+    chain: list[str] = []
+    region = await session.get(Region, code)
+    while region is not None and region.parent_code and region.parent_code not in chain and len(chain) < 10:
+        chain.insert(0, region.parent_code)
+        region = await session.get(Region, region.parent_code)
+    return chain
+
+
 async def region_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
     if not codes:
         return {}

@@ -115,11 +115,24 @@ async def test_the_written_hazard_notice_is_a_pdf_that_reads_back(kit):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     compact = "".join(text.split())
     for expected in ("事故隐患整改通知书", booking["number"], "配电箱未接地", "喷漆房未设置防爆电气",
-                     general_hazard(booking)["deadline"], "钱经理", "六到位"):
+                     general_hazard(booking)["deadline"], "钱经理", "六落实"):
         assert expected in compact, expected
+    assert "六到位" not in compact  # the seed's and the form's term is 六落实 (domain.md)
     stranger = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf",
                                     headers=kit.enterprise("ent_other"))
     assert stranger.status_code == 403
+
+
+async def test_the_hazard_notice_names_the_agency_not_its_id(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking, hazards=[general_hazard(booking)])
+    response = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf", headers=kit.enterprise(firm))
+    assert response.status_code == 200, response.text
+    compact = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
+    assert "服务机构：测试安全技术服务有限公司(演示)" in compact, compact
+    assert agency.id not in compact
 
 
 async def test_a_visit_without_hazards_has_no_hazard_notice(kit):
