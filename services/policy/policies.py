@@ -15,7 +15,7 @@ from services.policy import events, repository
 from services.policy.dates import term_end, today
 from services.policy.models import Enterprise, Policy, PolicyChange, Product, Quote
 from services.policy.pricing import RiskRecord, prevention_budget, price, risk_class
-from services.policy.service import MIN_LIMIT_PER_PERSON_FEN
+from services.policy.service import MAX_COMPULSORY_COMMISSION_BP, MIN_LIMIT_PER_PERSON_FEN
 
 # The explicit transition table: (from, to) → the action that makes it.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -134,6 +134,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
     if enterprise.operating_status != "OPERATING":
         raise InvalidState(f"the firm is {enterprise.operating_status} and cannot take out cover")
     record = await risk_record(session, enterprise)
+    commission_bp = applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory)
     priced = price(headcount=headcount, limit_per_person_fen=limit_per_person_fen,
                    base_rates_ppm=product.base_rates_ppm, factor_bounds=product.factor_bounds or {},
                    min_premium_fen=product.min_premium_fen, prevention_share_bp=product.prevention_share_bp,
@@ -143,6 +144,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
                   start_date=start_date, end_date=term_end(start_date, product.term_months),
                   premium_fen=priced.premium_fen, prevention_budget_fen=priced.prevention_budget_fen,
                   factors=priced.factors, valid_until=on + timedelta(days=quote_valid_days),
+                  commission_bp=commission_bp, commission_fen=commission(priced.premium_fen, commission_bp),
                   predecessor_id=predecessor_id, policy_id=None, created_by=actor_of(principal),
                   created_at=utcnow())
     session.add(quote)
@@ -169,13 +171,14 @@ def require_firm_or_insurer(principal: Principal, *, enterprise_id: str, insurer
         raise Forbidden(f"a {what} is seen by the firm and its insurer")
 
 
-MAX_COMPULSORY_COMMISSION_BP = 500
+def applied_commission_bp(commission_bp: int, *, compulsory: bool) -> int:
+    """The product's commission rate as applied to a firm: for a compulsory industry at most 5%."""
+    return min(commission_bp, MAX_COMPULSORY_COMMISSION_BP) if compulsory else commission_bp
 
 
-def commission(premium_fen: int, commission_bp: int, *, compulsory: bool) -> int:
-    """Intermediaries' commission; for a firm in a compulsory industry at most 5% of the premium."""
-    bp = min(commission_bp, MAX_COMPULSORY_COMMISSION_BP) if compulsory else commission_bp
-    return prevention_budget(premium_fen, bp)
+def commission(premium_fen: int, commission_bp: int) -> int:
+    """Intermediaries' commission in fen at an applied rate, rounded once like every other share."""
+    return prevention_budget(premium_fen, commission_bp)
 
 
 async def policy_number(session: AsyncSession, start: date) -> str:
@@ -198,6 +201,9 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
     assert enterprise is not None and product is not None
     if quote.headcount != enterprise.employees:
         raise InvalidState("the firm's staff changed since the quote; request a new quote")
+    # the cap as the firm stands at binding (it may have become compulsory since the quote), never above the quote's
+    commission_bp = min(quote.commission_bp,
+                        applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory))
     now = utcnow()
     policy = Policy(id=new_id("pol"), number=await policy_number(session, quote.start_date),
                     status="PENDING_PAYMENT", enterprise_id=quote.enterprise_id, insurer_id=quote.insurer_id,
@@ -205,8 +211,7 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
                     limit_per_person_fen=quote.limit_per_person_fen, premium_fen=quote.premium_fen,
                     prevention_share_bp=product.prevention_share_bp,
                     prevention_budget_fen=quote.prevention_budget_fen, factors=quote.factors,
-                    commission_fen=commission(quote.premium_fen, product.commission_bp,
-                                              compulsory=enterprise.compulsory),
+                    commission_bp=commission_bp, commission_fen=commission(quote.premium_fen, commission_bp),
                     start_date=quote.start_date, end_date=quote.end_date, predecessor_id=quote.predecessor_id,
                     created_at=now, updated_at=now)
     session.add(policy)

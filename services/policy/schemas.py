@@ -126,6 +126,9 @@ class ProductIn(BaseModel):
     min_premium_fen: int = Field(0, ge=0, le=MAX_FEN)
     prevention_share: float = Field(ge=0, le=1, description="share of the premium for prevention; at most 0.21")
     commission_rate: float = Field(0, ge=0, le=1)
+    industry_scope: Literal["COMPULSORY", "MIXED"] = Field(
+        "MIXED", description="COMPULSORY: for the 8 compulsory industries, commission at most 5%; MIXED: any firm, "
+        "the 5% cap applied to each compulsory firm's quote and policy")
 
 
 class ProductOut(BaseModel):
@@ -138,6 +141,7 @@ class ProductOut(BaseModel):
     min_premium_fen: int
     prevention_share: float
     commission_rate: float
+    industry_scope: str
     active: bool
 
 
@@ -168,6 +172,8 @@ class QuoteOut(Orm):
     prevention_budget_fen: int
     valid_until: date
     factors: list[PriceFactor]
+    commission_rate: float = Field(description="the commission rate applied to this firm (≤ 0.05 if compulsory)")
+    commission_fen: int
     policy_id: str | None
     predecessor_id: str | None
 
@@ -186,6 +192,7 @@ class PolicyOut(Orm):
     prevention_share: float
     prevention_budget_fen: int
     commission_fen: int
+    commission_rate: float = Field(description="the commission rate applied (≤ 0.05 for a compulsory firm)")
     factors: list[PriceFactor]
     start_date: date
     end_date: date
