@@ -153,7 +153,9 @@ class EndorsementQuote:
     delta_fen: Long = strawberry.field(description="premium × (headcount − headcountBefore) / headcountBefore × "
                                        "remainingDays / termDays, rounded half up once")
     prevention_budget_before_fen: Long
-    prevention_budget_fen: Long = strawberry.field(description="the budget that follows the new premium")
+    prevention_budget_fen: Long = strawberry.field(description="the budget that follows the new premium once "
+                                                   "its difference is received (the budget follows money "
+                                                   "collected; a transfer still awaited does not raise it)")
     settlement: EndorsementSettlement = strawberry.field(
         description="TRANSFER: the firm pays deltaFen by bank transfer; REFUND: −deltaFen is refunded to it")
 

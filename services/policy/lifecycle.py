@@ -224,7 +224,10 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
     _require_party(principal, policy)
     change = _endorsement(policy, headcount, effective_date)
-    delta, new_premium, new_budget = change.delta_fen, change.premium_fen, change.prevention_budget_fen
+    delta, new_premium = change.delta_fen, change.premium_fen
+    # the budget follows money received: a higher premium raises it only once its transfer arrives
+    # (payments.follow_collected); a lower one lowers it at once
+    new_budget = await payments.budget_from_collected(session, policy, premium_fen=new_premium)
     change_id = policies.record_change(
         session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
         changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen, new_premium],

@@ -360,6 +360,13 @@ async def pending_payments(session: AsyncSession, policy_id: str, purpose: str) 
         .order_by(Payment.created_at))).all())
 
 
+async def collected_fen(session: AsyncSession, policy_id: str) -> int:
+    """The premium actually received for a policy: its payments whose money came in, less what went back."""
+    total = await session.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0)).where(
+        Payment.policy_id == policy_id, Payment.status.in_(("SUCCEEDED", "PARTIALLY_REFUNDED", "REFUNDED"))))
+    return int(total or 0)
+
+
 async def refundable_payments(session: AsyncSession, policy_id: str) -> list[Payment]:
     """Succeeded payments of a policy with money left to refund, the latest first."""
     return list((await session.scalars(select(Payment).where(
