@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -256,7 +257,7 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
 
 
 async def renew(session: AsyncSession, *, principal: Principal, policy_id: str,
-                quote_valid_days: int = 30) -> Policy:
+                quote_valid_days: int = 30, regional_floors: Mapping[str, int] | None = None) -> Policy:
     """The successor, priced from the latest record (claims, hazards closed and overdue), PENDING_PAYMENT."""
     policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
     _require_party(principal, policy)
@@ -269,7 +270,8 @@ async def renew(session: AsyncSession, *, principal: Principal, policy_id: str,
     quote = await policies.request_quote(
         session, principal=principal, enterprise_id=policy.enterprise_id,
         product_id=policy.product_id, headcount=firm.employees, limit_per_person_fen=policy.limit_per_person_fen,
-        start_date=start, predecessor_id=policy.id, quote_valid_days=quote_valid_days, renewal=True)
+        start_date=start, predecessor_id=policy.id, quote_valid_days=quote_valid_days, renewal=True,
+        regional_floors=regional_floors)
     successor = await policies.bind_quote(session, principal=principal, quote_id=quote.id)
     policies.record_change(session, policy, action="renewal_offered", actor=policies.actor_of(principal),
                            reason=None, changes={"successor_id": successor.id, "successor_number": successor.number})

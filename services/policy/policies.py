@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ValidationProblem
 from services.kernel.ids import new_id
-from services.policy import events, repository
+from services.policy import events, floors, repository
 from services.policy.dates import term_end, today
 from services.policy.models import Enterprise, Policy, PolicyChange, Product, Quote
 from services.policy.pricing import RiskRecord, prevention_budget, price, risk_class
@@ -110,10 +111,25 @@ def check_cover_terms(enterprise: Enterprise, product: Product, *, headcount: in
                                 field="limit_per_person_fen")
 
 
+async def check_regional_floor(session: AsyncSession, enterprise: Enterprise, limit_per_person_fen: int,
+                               regional_floors: Mapping[str, int]) -> None:
+    """Regions may set a per-person floor above the national 400,000 yuan (2025 Measures); a quote below the
+    floor of the firm's region is refused naming the region and its floor."""
+    floor = floors.floor_for(enterprise.town_code, regional_floors)
+    if floor.region_code is None or limit_per_person_fen >= floor.fen:
+        return
+    name = (await repository.region_names(session, [floor.region_code])).get(floor.region_code, floor.region_code)
+    raise ValidationProblem(
+        f"{name} ({floor.region_code}) sets a per-person limit of at least {floor.fen // 100:,} yuan "
+        f"({floor.fen} fen) for its firms; {limit_per_person_fen // 100:,} yuan is below it",
+        field="limit_per_person_fen", code="LIMIT_BELOW_REGIONAL_FLOOR")
+
+
 async def request_quote(session: AsyncSession, *, principal: Principal, enterprise_id: str, product_id: str,
                         headcount: int, limit_per_person_fen: int, start_date: date,
                         predecessor_id: str | None = None, on: date | None = None,
-                        quote_valid_days: int = 30, renewal: bool = False) -> Quote:
+                        quote_valid_days: int = 30, renewal: bool = False,
+                        regional_floors: Mapping[str, int] | None = None) -> Quote:
     """Price cover for a firm. ``on`` is the day the quote is made (today; the demo seed backdates)."""
     on = on or today()
     enterprise = await repository.get_enterprise(session, enterprise_id)
@@ -127,6 +143,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
     if principal.role is Role.INSURER and principal.org != product.insurer_id:
         raise Forbidden("an insurer quotes its own products only")
     check_cover_terms(enterprise, product, headcount=headcount, limit_per_person_fen=limit_per_person_fen)
+    await check_regional_floor(session, enterprise, limit_per_person_fen, regional_floors or {})
     if start_date < on:
         raise ValidationProblem("cover cannot start in the past", field="start_date")
     if start_date > on + timedelta(days=MAX_START_AHEAD_DAYS) and not renewal:

@@ -14,6 +14,7 @@ from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationProb
 from services.kernel.ids import new_id
 from services.policy import events, repository, uscc
 from services.policy.dates import today
+from services.policy.floors import NATIONAL_MIN_LIMIT_FEN
 from services.policy.models import Enterprise, EnterpriseTag, Insurer, Outbox, Product
 from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS
 from services.policy.regions import cixi
@@ -23,7 +24,7 @@ from services.policy.sizeclass import Sector, classify
 log = logging.getLogger("anze.policy")
 
 MAX_PREVENTION_SHARE_BP = 2100
-MIN_LIMIT_PER_PERSON_FEN = 40_000_000
+MIN_LIMIT_PER_PERSON_FEN = NATIONAL_MIN_LIMIT_FEN  # 400,000 yuan; regions may set more (floors.py)
 MAX_COMPULSORY_COMMISSION_BP = 500  # commission for compulsory industries ≤ 5% (2025 Measures)
 COMPULSORY_SECTORS = {Sector.CONSTRUCTION, Sector.TRANSPORT}
 
