@@ -16,7 +16,7 @@ from services.policy import events, repository, uscc
 from services.policy.dates import today
 from services.policy.floors import NATIONAL_MIN_LIMIT_FEN
 from services.policy.models import Enterprise, EnterpriseTag, Insurer, Outbox, Product
-from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS
+from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS, LEGACY_TAGS
 from services.policy.regions import cixi
 from services.policy.schemas import EnterpriseIn, EnterprisePatch, InsurerIn, ProductIn, ProductOut
 from services.policy.sizeclass import Sector, classify
@@ -60,6 +60,7 @@ async def check_location(session: AsyncSession, *, town_code: str, village_code:
 
 
 def check_tags(tags: list[str]) -> list[str]:
+    tags = [LEGACY_TAGS.get(t, t) for t in tags]
     unknown = [t for t in tags if t not in HIGH_RISK_TAGS]
     if unknown:
         raise ValidationProblem(f"unknown high-risk tags {', '.join(unknown)}; known: {', '.join(HIGH_RISK_TAGS)}",

@@ -97,7 +97,7 @@ async def test_cancelling_a_cancelled_or_expired_policy_is_invalid_state_naming_
 
 async def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(world):
     insurer, product = await product_of(world)
-    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS"])
+    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS_OPERATION"])
     assert firm["compulsory"] is True
     policy = await world.active_policy(firm, product, insurer)
     me = world.as_(Role.ENTERPRISE, firm["id"])

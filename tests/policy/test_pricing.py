@@ -80,7 +80,7 @@ def test_rounding_is_half_up_to_the_fen_once():
 def test_risk_class_follows_the_high_risk_tags():
     assert risk_class([]) == "LOW"
     assert risk_class(["SPRAY_PAINTING"]) == "MEDIUM"
-    assert risk_class(["SPRAY_PAINTING", "HAZARDOUS_CHEMICALS"]) == "HIGH"
+    assert risk_class(["SPRAY_PAINTING", "HAZARDOUS_CHEMICALS_PRODUCTION"]) == "HIGH"
 
 
 def test_a_year_from_the_31st_of_january_ends_on_the_30th():
