@@ -169,6 +169,17 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
     return stmt
 
 
+async def compulsory_cover_history(session: AsyncSession, region_code: str) -> list[tuple[Enterprise, Policy]]:
+    """Every policy that took effect of the operating compulsory firms of a region, with its firm (the cover
+    lapse list works out from these which firms are uncovered today and since when)."""
+    rows = await session.execute(
+        select(Enterprise, Policy).join(Policy, Policy.enterprise_id == Enterprise.id).where(
+            Enterprise.compulsory.is_(True), Enterprise.operating_status == "OPERATING",
+            Enterprise.town_code.startswith(region_code), Policy.activated_at.is_not(None))
+        .order_by(Enterprise.id, Policy.end_date))
+    return [(e, p) for e, p in rows.all()]
+
+
 async def insured_ids(session: AsyncSession, enterprise_ids: Sequence[str], as_of: date) -> set[str]:
     if not enterprise_ids:
         return set()

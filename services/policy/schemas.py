@@ -376,3 +376,20 @@ class ClaimOut(Orm):
     paid_fen: int | None
     decision_note: str | None
     created_at: datetime
+
+
+class CoverLapseOut(BaseModel):
+    """An operating compulsory firm whose cover ended and was not renewed (2025 Measures: no delaying renewal)."""
+
+    enterprise_id: str
+    name: str
+    uscc: str
+    town_code: str
+    principal_name: str
+    contact_phone: str
+    last_policy_id: str
+    last_policy_number: str
+    last_covered_day: date
+    lapsed_since: date
+    days_uncovered: int = Field(description="days from the first uncovered day to today, both included")
+    renewal_pending: bool = Field(description="a renewal is bound but its premium is not paid")

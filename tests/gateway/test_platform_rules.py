@@ -35,3 +35,33 @@ async def test_a_compulsory_firms_quote_and_policy_show_the_commission_capped_at
         ... on OperationError { code message } } }""", {"q": quote["id"]}, as_="admin"))["bindQuote"]
     assert policy["commissionRate"] == 0.05 and policy["commissionFen"] == quote["commissionFen"], policy
     assert policy["product"] == {"commissionRate": 0.08, "industryScope": "MIXED"}
+
+
+async def test_the_bureau_sees_a_compulsory_firms_lapsed_cover_with_the_days_uncovered(platform):
+    from datetime import timedelta
+
+    from services.kernel.auth import Principal, Role
+    from services.kernel.clock import today
+    from services.policy import payments, policies
+    from services.policy.dates import add_months
+
+    firm = await register_firm(platform, employees=12, high_risk_tags=["FIREWORKS"])
+    admin = Principal(sub="usr_test_admin", role=Role.ADMIN)
+    start = add_months(today() - timedelta(days=3), -12) + timedelta(days=1)  # ended three days ago
+    database = platform.app.state.platform.apps["policy"].state.runtime.database
+    async with database.transaction() as s:
+        quote = await policies.request_quote(s, principal=admin, enterprise_id=firm,
+                                             product_id=platform.ctx["product_ids"][0], headcount=12,
+                                             limit_per_person_fen=40_000_000, start_date=start, on=start)
+        policy = await policies.bind_quote(s, principal=admin, quote_id=quote.id, on=start)
+        payment = await payments.new_payment(s, policy, method="BANK_TRANSFER", amount_fen=policy.premium_fen)
+        await payments.confirm_offline(s, principal=admin, payment_id=payment.id, bank_reference="old")
+        number, end = policy.number, policy.end_date
+    rows = (await platform.data("""{ coverLapses(regionCode: "330282107") { enterpriseId lastPolicyNumber
+        lastCoveredDay lapsedSince daysUncovered renewalPending } }""", as_="bureau"))["coverLapses"]
+    [lapse] = [r for r in rows if r["enterpriseId"] == firm]
+    assert lapse == {"enterpriseId": firm, "lastPolicyNumber": number, "lastCoveredDay": end.isoformat(),
+                     "lapsedSince": (end + timedelta(days=1)).isoformat(),
+                     "daysUncovered": (today() - end).days, "renewalPending": False}
+    refused = await platform.gql("{ coverLapses { enterpriseId } }", as_="insurer")
+    assert refused["errors"] and refused["data"] is None
