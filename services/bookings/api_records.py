@@ -138,6 +138,9 @@ class PlanChange(BaseModel):
     visits_per_year: int | None = Field(None, ge=0, le=52)
     agency_id: str | None = Field(None, max_length=40)
     targets: str | None = Field(None, max_length=2000)
+    measures: str | None = Field(None, max_length=4000)
+    staff: str | None = Field(None, max_length=2000)
+    guarantees: str | None = Field(None, max_length=4000)
 
 
 class PlanAgreement(BaseModel):
@@ -146,7 +149,8 @@ class PlanAgreement(BaseModel):
 
 def _plan_out(plan: Any) -> dict[str, Any]:
     return {k: getattr(plan, k) for k in ("policy_id", "enterprise_id", "insurer_id", "risk_color", "items",
-                                          "service_types", "visits_per_year", "agency_id", "targets", "status",
+                                          "service_types", "visits_per_year", "agency_id", "targets", "measures",
+                                          "staff", "guarantees", "status",
                                           "proposed", "updated_at")}
 
 
