@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from gateway.clients.base import ServiceEndpoint
@@ -54,3 +54,11 @@ async def policy_certificate(request: Request, principal: CurrentPrincipal, poli
 async def hazard_notice(request: Request, principal: CurrentPrincipal, booking_id: DocumentId) -> Response:
     return await _pdf(request, "bookings", f"/v1/bookings/{booking_id}/hazard-notice.pdf", principal.token,
                       f"hazard-notice-{booking_id}.pdf")
+
+
+@router.get("/archive/{enterprise_id}/annual-report.pdf", dependencies=[ANY_ROLE], response_class=Response,
+            responses=PDF_RESPONSES, summary="a firm's annual evaluation report (年度服务评估报告, AQ 9010) as a PDF")
+async def annual_report(request: Request, principal: CurrentPrincipal, enterprise_id: DocumentId,
+                        year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
+    return await _pdf(request, "bookings", f"/v1/archive/{enterprise_id}/annual-report.pdf?year={year}",
+                      principal.token, f"annual-report-{enterprise_id}-{year}.pdf")

@@ -96,6 +96,12 @@ class ProvidersClient(BoundClient):
     async def file_complaint(self, body: Row, idempotency_key: str | None = None) -> Row:
         return dict(await self.post("/v1/complaints", body, idempotency_key=idempotency_key))
 
+    async def complaint_comments(self, complaint_id: str) -> list[Row]:
+        return list(await self.get(f"/v1/complaints/{complaint_id}/comments"))
+
+    async def comment_on_complaint(self, complaint_id: str, text: str) -> Row:
+        return dict(await self.post(f"/v1/complaints/{complaint_id}/comments", {"text": text}))
+
     async def require_fact_check(self, complaint_id: str, reason: str) -> Row:
         return dict(await self.post(f"/v1/complaints/{complaint_id}/fact-check", {"reason": reason}))
 

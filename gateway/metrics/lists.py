@@ -4,6 +4,7 @@ hazards, and agencies by hazard-closure rate. Shared by GraphQL and the download
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import strawberry
@@ -23,6 +24,38 @@ MAX_SCAN_PAGES = 40  # 20,000 uninsured firms scanned at most; beyond that the l
 class UninsuredAtRisk:
     enterprises: list[Enterprise]
     truncated: bool = strawberry.field(description="more uninsured firms existed than were scanned")
+
+
+@strawberry.type(description="An operating compulsory firm whose cover ended without renewal (the 2025 Measures: "
+                 "no cancelling or delaying renewal unless closed or stopped), listed from the day after.")
+class CoverLapse:
+    enterprise_id: strawberry.ID
+    name: str
+    town_code: str
+    principal_name: str
+    contact_phone: str
+    last_policy_id: strawberry.ID
+    last_policy_number: str
+    last_covered_day: date
+    lapsed_since: date
+    days_uncovered: int = strawberry.field(description="days without cover up to today, the first uncovered day "
+                                           "counted as 1")
+    renewal_pending: bool = strawberry.field(description="a renewal is bound but its premium is not paid")
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> CoverLapse:
+        return cls(enterprise_id=strawberry.ID(row["enterprise_id"]), name=row["name"], town_code=row["town_code"],
+                   principal_name=row.get("principal_name") or "", contact_phone=row.get("contact_phone") or "",
+                   last_policy_id=strawberry.ID(row["last_policy_id"]), last_policy_number=row["last_policy_number"],
+                   last_covered_day=date.fromisoformat(row["last_covered_day"]),
+                   lapsed_since=date.fromisoformat(row["lapsed_since"]), days_uncovered=int(row["days_uncovered"]),
+                   renewal_pending=bool(row.get("renewal_pending")))
+
+
+async def cover_lapses(ctx: Context, region_code: str | None) -> list[CoverLapse]:
+    principal = ctx.require(Role.BUREAU)
+    scope(ctx, region_code or principal.region)
+    return [CoverLapse.from_api(r) for r in await ctx.policy.cover_lapses(region_code or principal.region)]
 
 
 @strawberry.type

@@ -45,6 +45,11 @@ class ActionListQuery:
         return lists.UninsuredAtRisk(enterprises=[Enterprise.from_api(r) for r in scan.rows],
                                      truncated=scan.truncated)
 
+    @strawberry.field(description="Compulsory firms whose cover ended without renewal, from the day after, with "
+                      "the days uncovered, longest first (bureau).")
+    async def cover_lapses(self, info: Info, region_code: str | None = None) -> list[lists.CoverLapse]:
+        return await lists.cover_lapses(info.context, region_code)
+
     @strawberry.field(description="Major hazards past their deadline and not closed, oldest deadline first.")
     async def overdue_major_hazards(self, info: Info, region_code: str | None = None) -> list[Hazard]:
         return lists.hazards(await lists.overdue_major_hazards(info.context, region_code))

@@ -153,7 +153,9 @@ class EndorsementQuote:
     delta_fen: Long = strawberry.field(description="premium × (headcount − headcountBefore) / headcountBefore × "
                                        "remainingDays / termDays, rounded half up once")
     prevention_budget_before_fen: Long
-    prevention_budget_fen: Long = strawberry.field(description="the budget that follows the new premium")
+    prevention_budget_fen: Long = strawberry.field(description="the budget that follows the new premium once "
+                                                   "its difference is received (the budget follows money "
+                                                   "collected; a transfer still awaited does not raise it)")
     settlement: EndorsementSettlement = strawberry.field(
         description="TRANSFER: the firm pays deltaFen by bank transfer; REFUND: −deltaFen is refunded to it")
 
@@ -194,6 +196,9 @@ class Product:
     limit_options_fen: list[Long]
     prevention_share: float
     insurer_id: strawberry.Private[str]
+    commission_rate: float = strawberry.field(default=0.0, description="the commission rate the product states")
+    industry_scope: str = strawberry.field(default="MIXED", description="COMPULSORY (the 8 compulsory industries: "
+                                           "commission at most 5%) or MIXED (the cap applied per compulsory firm)")
 
     @strawberry.field
     async def insurer(self, info: Info) -> Insurer:
@@ -203,7 +208,9 @@ class Product:
     def from_api(cls, row: dict[str, Any]) -> Product:
         return cls(id=strawberry.ID(row["id"]), name=row["name"], term_months=int(row.get("term_months") or 12),
                    limit_options_fen=list(row.get("limit_options_fen") or []),
-                   prevention_share=float(row.get("prevention_share") or 0), insurer_id=row["insurer_id"])
+                   prevention_share=float(row.get("prevention_share") or 0), insurer_id=row["insurer_id"],
+                   commission_rate=float(row.get("commission_rate") or 0),
+                   industry_scope=row.get("industry_scope") or "MIXED")
 
 
 @strawberry.type
@@ -223,6 +230,9 @@ class Quote:
     headcount: int
     limit_per_person_fen: Long
     start_date: date
+    commission_rate: float = strawberry.field(default=0.0, description="the commission rate applied to this firm "
+                                              "(at most 0.05 for a firm in a compulsory industry)")
+    commission_fen: Long = strawberry.field(default=Long(0), description="the commission at that rate")
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Quote:
@@ -231,7 +241,8 @@ class Quote:
                    factors=[PriceFactor(name=f["name"], label=f.get("label", f["name"]), value=float(f["value"]))
                             for f in row.get("factors") or []],
                    headcount=int(row.get("headcount") or 0), limit_per_person_fen=row.get("limit_per_person_fen", 0),
-                   start_date=to_date(row["start_date"]))
+                   start_date=to_date(row["start_date"]), commission_rate=float(row.get("commission_rate") or 0),
+                   commission_fen=Long(int(row.get("commission_fen") or 0)))
 
 
 @strawberry.type
@@ -249,6 +260,9 @@ class Policy:
     activated_at: datetime | None = strawberry.field(default=None, description="when payment made it ACTIVE")
     cancel_reason: str | None = None
     predecessor: strawberry.ID | None = strawberry.field(default=None, description="the policy this one renews")
+    commission_rate: float = strawberry.field(default=0.0, description="the commission rate applied (at most 0.05 "
+                                              "for a firm in a compulsory industry)")
+    commission_fen: Long = strawberry.field(default=Long(0), description="the commission paid to intermediaries")
     enterprise_id: strawberry.Private[str]
     insurer_id: strawberry.Private[str]
     product_id: strawberry.Private[str]
@@ -333,7 +347,8 @@ class Policy:
                    cancelled_on=maybe_date(row.get("cancelled_on")),
                    activated_at=to_datetime(row["activated_at"]) if row.get("activated_at") else None,
                    cancel_reason=row.get("cancel_reason"), predecessor=row.get("predecessor_id"),
-                   enterprise_id=row["enterprise_id"],
+                   commission_rate=float(row.get("commission_rate") or 0),
+                   commission_fen=Long(int(row.get("commission_fen") or 0)), enterprise_id=row["enterprise_id"],
                    insurer_id=row["insurer_id"], product_id=row["product_id"])
 
 

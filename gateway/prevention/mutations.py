@@ -22,7 +22,9 @@ class PreventionMutation:
                                    input: ServicePlanInput) -> ServicePlanResult:
         info.context.require(Role.INSURER)
         change: dict[str, Any] = {"items": input.items, "visits_per_year": input.visits_per_year,
-                                  "targets": input.targets, "agency_id": str(input.agency_id) if input.agency_id
+                                  "targets": input.targets, "measures": input.measures, "staff": input.staff,
+                                  "guarantees": input.guarantees,
+                                  "agency_id": str(input.agency_id) if input.agency_id
                                   else None,
                                   "service_types": None if input.service_types is None
                                   else [t.value for t in input.service_types]}

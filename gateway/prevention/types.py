@@ -92,6 +92,9 @@ class ServicePlanChange:
     visits_per_year: int | None
     targets: str | None
     agency_id: strawberry.ID | None
+    measures: str | None = None
+    staff: str | None = None
+    guarantees: str | None = None
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency | None:
@@ -101,12 +104,14 @@ class ServicePlanChange:
     def from_api(cls, row: dict[str, Any]) -> ServicePlanChange:
         types = row.get("service_types")
         return cls(items=row.get("items"), visits_per_year=row.get("visits_per_year"), targets=row.get("targets"),
+                   measures=row.get("measures"), staff=row.get("staff"), guarantees=row.get("guarantees"),
                    agency_id=row.get("agency_id"),
                    service_types=None if types is None else [enum_value(ServiceType, t, ServiceType.OTHER)
                                                              for t in types])
 
 
-@strawberry.type(description="A policy's service plan (AQ 9010): items, visits a year, agency, targets; set by "
+@strawberry.type(description="A policy's service plan (AQ 9010): items, measures, visits a year, agency, staff, "
+                 "targets, guarantees; set by "
                  "the firm's risk colour, changed by the insurer's proposal once the firm agrees.")
 class ServicePlan:
     policy_id: strawberry.ID
@@ -119,6 +124,10 @@ class ServicePlan:
     proposed: ServicePlanChange | None
     updated_at: datetime
     agency_id: strawberry.ID | None
+    measures: str | None = strawberry.field(default=None, description="how the items are delivered (AQ 9010)")
+    staff: str | None = strawberry.field(default=None, description="who delivers them (AQ 9010)")
+    guarantees: str | None = strawberry.field(default=None, description="what guarantees the plan (funding, "
+                                              "records, complaints; AQ 9010)")
 
     @strawberry.field(description="The agency the plan names; null when none is named.")
     async def agency(self, info: Info) -> Agency | None:
@@ -134,7 +143,8 @@ class ServicePlan:
                    visits_per_year=int(row.get("visits_per_year") or 0), targets=row.get("targets"),
                    status=enum_value(ServicePlanStatus, row.get("status"), ServicePlanStatus.AGREED),
                    proposed=ServicePlanChange.from_api(proposed) if proposed else None,
-                   updated_at=to_datetime(row["updated_at"]), agency_id=row.get("agency_id"))
+                   updated_at=to_datetime(row["updated_at"]), agency_id=row.get("agency_id"),
+                   measures=row.get("measures"), staff=row.get("staff"), guarantees=row.get("guarantees"))
 
 
 async def load_plan(info: Info, policy_id: str) -> ServicePlan | None:
@@ -206,6 +216,9 @@ class ServicePlanInput:
     visits_per_year: int | None = None
     agency_id: strawberry.ID | None = None
     targets: str | None = None
+    measures: str | None = None
+    staff: str | None = None
+    guarantees: str | None = None
 
 
 ServicePlanResult = Annotated[ServicePlan | OperationError, strawberry.union("ServicePlanResult")]

@@ -49,6 +49,21 @@ class ComplaintAnswer:
     late: bool = strawberry.field(description="answered after the due date")
 
 
+@strawberry.type(description="A remark on a complaint by the insurer that funds the services, or the bureau.")
+class ComplaintComment:
+    id: strawberry.ID
+    author_role: str = strawberry.field(description="insurer or bureau")
+    author_org: str | None
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> ComplaintComment:
+        return cls(id=strawberry.ID(row["id"]), author_role=row.get("author_role") or "",
+                   author_org=row.get("author_org"), text=row.get("text") or "",
+                   created_at=to_datetime(row["created_at"]))
+
+
 @strawberry.type(description="A firm's complaint about an agency, optionally about one visit.")
 class Complaint:
     id: strawberry.ID
@@ -58,17 +73,23 @@ class Complaint:
     town_code: str
     received_on: date
     due_on: date = strawberry.field(description="10 working days after receipt, 30 while facts are checked, "
-                                    "plus the one extension")
+                                    "plus the one extension, which is counted in calendar days")
     overdue: bool = strawberry.field(description="open and past its due date")
     fact_check: bool = False
     fact_check_reason: str | None = None
-    extension_days: int | None = None
+    extension_days: int | None = strawberry.field(default=None, description="the one extension, in calendar days "
+                                                  "(at most 30)")
     extension_reason: str | None = None
     answer: ComplaintAnswer | None = None
     created_at: datetime | None = None
     agency_id: strawberry.Private[str] = ""
     enterprise_id: strawberry.Private[str] = ""
     booking_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="Remarks of the insurer that funds the services (and of the bureau), oldest "
+                      "first; they decide nothing. One providers call per complaint: ask it of one complaint.")
+    async def comments(self, info: Info) -> list[ComplaintComment]:
+        return [ComplaintComment.from_api(r) for r in await info.context.providers.complaint_comments(str(self.id))]
 
     @strawberry.field(description="The agency complained about; null when providers does not answer.")
     async def agency(self, info: Info) -> Agency | None:
@@ -151,15 +172,17 @@ async def _own_town(info: Info, enterprise_id: str | None) -> str | None:
 
 
 ComplaintResult = Annotated[Complaint | OperationError, strawberry.union("ComplaintResult")]
+ComplaintCommentResult = Annotated[ComplaintComment | OperationError, strawberry.union("ComplaintCommentResult")]
 
 
 @strawberry.type
 class ComplaintsQuery:
     @strawberry.field(description="Complaints the caller may see: a firm its own, an agency those about it, the "
-                      "bureau those of its region (oldest first).")
+                      "bureau those of its region, an insurer those about an agency of its panel from a firm on its "
+                      "book (oldest first).")
     async def complaints(self, info: Info, filter: ComplaintFilter | None = None, first: int | None = 50,
                          after: str | None = None) -> Connection[Complaint]:
-        info.context.require(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU)
+        info.context.require(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU, Role.INSURER)
         f = filter or ComplaintFilter()
         params = {**page_params(first, after), "status": f.status.value if f.status else None,
                   "overdue": True if f.overdue else None, "agency_id": str(f.agency_id) if f.agency_id else None}
@@ -167,7 +190,7 @@ class ComplaintsQuery:
 
     @strawberry.field
     async def complaint(self, info: Info, id: strawberry.ID) -> Complaint | None:
-        info.context.require(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU)
+        info.context.require(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU, Role.INSURER)
         row = await unless_missing(info.context.providers.complaint(str(id)))
         return Complaint.from_api(row) if row else None
 
@@ -189,6 +212,14 @@ class ComplaintsMutation:
             idempotency_key)
         return Complaint.from_api(row)
 
+    @strawberry.mutation(description="The insurer that funds the services (or the bureau) remarks on a complaint it "
+                         "may read; the clock and the answer stay the agency's and the bureau's.")
+    @returns_operation_error
+    async def comment_on_complaint(self, info: Info, complaint_id: strawberry.ID,
+                                   text: str) -> ComplaintCommentResult:
+        info.context.require(Role.INSURER, Role.BUREAU)
+        return ComplaintComment.from_api(await info.context.providers.comment_on_complaint(str(complaint_id), text))
+
     @strawberry.mutation(description="Facts must be checked (the agency or the bureau, with a reason): the answer "
                          "is due 30 working days after receipt.")
     @returns_operation_error
@@ -197,8 +228,8 @@ class ComplaintsMutation:
         info.context.require(Role.AGENCY, Role.BUREAU)
         return Complaint.from_api(await info.context.providers.require_fact_check(str(complaint_id), reason))
 
-    @strawberry.mutation(description="Extend the deadline once, by 1 to 30 days, with a reason (the agency or the "
-                         "bureau).")
+    @strawberry.mutation(description="Extend the deadline once, by 1 to 30 calendar days, with a reason (the agency "
+                         "or the bureau).")
     @returns_operation_error
     async def extend_complaint_deadline(self, info: Info, complaint_id: strawberry.ID, days: int,
                                         reason: str) -> ComplaintResult:

@@ -196,7 +196,7 @@ async def record(session: Session, principal: CurrentPrincipal, booking_id: str)
 async def hazard_notice(ctx: Ctx, session: Session, principal: CurrentPrincipal, booking_id: str) -> Response:
     """The written hazard notice (事故隐患整改通知书) for the firm, as a PDF."""
     booking = await service.get_visible(session=session, principal=principal, booking_id=booking_id)
-    pdf = await notice_pdf.render(ctx, session, booking)
+    pdf = await notice_pdf.render(ctx, session, booking, principal)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="hazard-notice-{booking.number}.pdf"'})
 

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.bookings import archive, hazards, ledger, metrics, plans, repository, thumbnails
+from services.bookings import annual_report, archive, hazards, ledger, metrics, plans, repository, thumbnails
 from services.bookings.api import ANY, Ctx, Paging, Session, split_ids
 from services.bookings.context import BookingContext
 from services.bookings.models import Hazard, Photo, PolicyLedger, ServicePlan, TimeOff, WorkingHours
@@ -138,6 +139,9 @@ class PlanChange(BaseModel):
     visits_per_year: int | None = Field(None, ge=0, le=52)
     agency_id: str | None = Field(None, max_length=40)
     targets: str | None = Field(None, max_length=2000)
+    measures: str | None = Field(None, max_length=4000)
+    staff: str | None = Field(None, max_length=2000)
+    guarantees: str | None = Field(None, max_length=4000)
 
 
 class PlanAgreement(BaseModel):
@@ -146,7 +150,8 @@ class PlanAgreement(BaseModel):
 
 def _plan_out(plan: Any) -> dict[str, Any]:
     return {k: getattr(plan, k) for k in ("policy_id", "enterprise_id", "insurer_id", "risk_color", "items",
-                                          "service_types", "visits_per_year", "agency_id", "targets", "status",
+                                          "service_types", "visits_per_year", "agency_id", "targets", "measures",
+                                          "staff", "guarantees", "status",
                                           "proposed", "updated_at")}
 
 
@@ -375,6 +380,29 @@ async def _thumbnail(ctx: BookingContext, photo: Photo) -> bytes | None:
             tags=["archive"])
 async def firm_archive(session: Session, principal: CurrentPrincipal, enterprise_id: str) -> dict[str, Any]:
     """The firm's service archive with the result of checking its hash chain."""
+    await _may_read_archive(session, principal, enterprise_id)
+    check = await archive.verify_chain(session, enterprise_id)
+    rows = await archive.entries(session, enterprise_id)
+    return {"enterprise_id": enterprise_id, "intact": check.ok, "broken_at": check.broken_at, "problem": check.problem,
+            "entries": [{"seq": r.seq, "kind": r.kind, "subject_id": r.subject_id, "content": r.content,
+                         "hash": r.hash, "prev_hash": r.prev_hash, "created_at": r.created_at,
+                         "retain_until": r.retain_until} for r in rows]}
+
+
+@router.get("/archive/{enterprise_id}/annual-report.pdf", dependencies=[allow(Role.ENTERPRISE, Role.INSURER,
+                                                                                Role.BUREAU)],
+            tags=["archive"], responses={200: {"content": {"application/pdf": {}}}}, response_class=Response)
+async def annual_report_pdf(ctx: Ctx, session: Session, principal: CurrentPrincipal, enterprise_id: str,
+                            year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
+    """The firm's annual evaluation report (AQ 9010) for a calendar year, as a PDF: readers of its archive."""
+    await _may_read_archive(session, principal, enterprise_id)
+    pdf = await annual_report.render(session, ctx, enterprise_id=enterprise_id, year=year)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="annual-report-{enterprise_id}-{year}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+async def _may_read_archive(session: AsyncSession, principal: Principal, enterprise_id: str) -> None:
     if principal.role is Role.ENTERPRISE:
         principal.require_org(enterprise_id, "this archive")
     elif principal.role is Role.INSURER:
@@ -385,12 +413,6 @@ async def firm_archive(session: Session, principal: CurrentPrincipal, enterprise
         firm = await repository.get_enterprise(session, enterprise_id)
         if firm is None or not principal.in_region(firm.town_code):
             raise Forbidden("the bureau reads archives of its own region")
-    check = await archive.verify_chain(session, enterprise_id)
-    rows = await archive.entries(session, enterprise_id)
-    return {"enterprise_id": enterprise_id, "intact": check.ok, "broken_at": check.broken_at, "problem": check.problem,
-            "entries": [{"seq": r.seq, "kind": r.kind, "subject_id": r.subject_id, "content": r.content,
-                         "hash": r.hash, "prev_hash": r.prev_hash, "created_at": r.created_at,
-                         "retain_until": r.retain_until} for r in rows]}
 
 
 @router.get("/metrics/prevention", dependencies=[allow(Role.INSURER, Role.BUREAU)], tags=["metrics"])

@@ -48,6 +48,11 @@ def handlers(ctx: BookingContext) -> dict[str, Handler]:
             policy.headcount = p.get("headcount", policy.headcount)
             policy.premium_fen = int(p.get("premium_fen", policy.premium_fen))
 
+    async def budget_changed(session: AsyncSession, event: Event) -> None:
+        p = event.payload  # the premium for an endorsement was received: the budget follows the money
+        await ledger.set_budget(session, policy_id=p["policy_id"], budget_fen=int(p["prevention_budget_fen"]),
+                                now=ctx.now(), reason=str(p.get("reason") or "premium received"))
+
     async def cancelled(session: AsyncSession, event: Event) -> None:
         p = event.payload
         policy = await repository.get_ledger(session, p["policy_id"], for_update=True)
@@ -98,6 +103,7 @@ def handlers(ctx: BookingContext) -> dict[str, Handler]:
         "policy.policy.activated": activated,
         "policy.policy.renewed": activated,
         "policy.policy.endorsed": endorsed,
+        "policy.policy.budget_changed": budget_changed,
         "policy.policy.cancelled": cancelled,
         "policy.policy.expired": expired,
         "providers.agency.approved": agency_status,
@@ -113,6 +119,7 @@ REQUIRED = {
     "policy.policy.activated": ("policy_id", "enterprise_id", "insurer_id"),
     "policy.policy.renewed": ("policy_id", "enterprise_id", "insurer_id"),
     "policy.policy.endorsed": ("policy_id", "prevention_budget_fen"),
+    "policy.policy.budget_changed": ("policy_id", "prevention_budget_fen"),
     "policy.policy": ("policy_id",),
     "providers.agency": ("agency_id",),
 }

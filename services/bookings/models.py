@@ -122,7 +122,7 @@ class LedgerEntry(Base):
 
 
 class ServicePlan(Base):
-    """The AQ 9010 service plan of one policy: items, frequency, agency, targets."""
+    """The AQ 9010 service plan of one policy: items, measures, frequency, agency, staff, targets, guarantees."""
 
     __tablename__ = "service_plans"
 
@@ -135,6 +135,10 @@ class ServicePlan(Base):
     visits_per_year: Mapped[int] = mapped_column(Integer)
     agency_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     targets: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # AQ 9010 also asks the plan for its measures, the staff who deliver it and the guarantees behind it
+    measures: Mapped[str | None] = mapped_column(Text, nullable=True)
+    staff: Mapped[str | None] = mapped_column(Text, nullable=True)
+    guarantees: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="AGREED")  # AGREED, PROPOSED
     proposed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

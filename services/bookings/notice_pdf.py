@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.bookings import repository
 from services.bookings.context import BookingContext
 from services.bookings.models import Booking, Notice
+from services.kernel.auth import Principal
 from services.kernel.errors import InvalidState
 from services.kernel.pdf import require_cjk_font
 
@@ -35,7 +36,7 @@ def _draw(font: Path, title: str, header: list[str], body: list[str], footer: li
     return bytes(pdf.output())
 
 
-async def render(ctx: BookingContext, session: AsyncSession, booking: Booking) -> bytes:
+async def render(ctx: BookingContext, session: AsyncSession, booking: Booking, principal: Principal) -> bytes:
     notices = list((await session.scalars(select(Notice).where(Notice.booking_id == booking.id)
                                           .order_by(Notice.id))).all())
     firm_notice = next((n for n in notices if n.kind == "HAZARD_NOTICE"), None)
@@ -44,15 +45,17 @@ async def render(ctx: BookingContext, session: AsyncSession, booking: Booking) -
     font = require_cjk_font(ctx.settings.cjk_font)
     hazards = await repository.hazards_of_booking(session, booking.id)
     cal = ctx.calendar
+    # A written notice names the agency that issued it (AQ 9010: the service record's agency), never its id.
+    agency = await ctx.providers(principal).agency_name(booking.agency_id) or "（服务机构名称暂不可查）"
     header = [f"致：{firm_notice.recipient}",
               f"服务编号：{booking.number}",
-              f"服务日期：{cal.local_date(booking.start).isoformat()}　服务机构：{booking.agency_id}",
+              f"服务日期：{cal.local_date(booking.start).isoformat()}　服务机构：{agency}",
               "经现场排查，发现下列事故隐患，请按期整改并提交整改情况，由服务机构专家复核销号："]
     body = firm_notice.text.splitlines()
     for hazard in hazards:
         if hazard.six_in_place:
             six = hazard.six_in_place
-            body.append(f"　重大隐患“六到位”：人员 {six.get('personnel')}；责任 {six.get('responsibility')}；"
+            body.append(f"　重大隐患“六落实”：人员 {six.get('personnel')}；责任 {six.get('responsibility')}；"
                         f"措施 {six.get('measures')}；资金 {six.get('funds')}；时限 {six.get('deadline')}；"
                         f"预案 {six.get('contingency_plan')}")
     principal = [n for n in notices if n.kind == "PRINCIPAL_NOTICE"]

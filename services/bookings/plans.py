@@ -1,4 +1,5 @@
-"""Service plans per policy (AQ 9010): items, frequency, agency, targets. Defaults follow the firm's
+"""Service plans per policy (AQ 9010): items, measures, frequency, agency, staff, targets, guarantees. Defaults
+follow the firm's
 risk colour; the insurer proposes changes and they apply once the firm agrees."""
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ DEFAULTS: dict[str, tuple[int, list[str]]] = {
     "BLUE": (1, ["HAZARD_INSPECTION"]),
 }
 UNGRADED = DEFAULTS["YELLOW"]
+# The standard's other parts of a plan, as defaults the insurer may change (and the firm agree to). ASSUMED
+# wording: AQ 9010-2019 names the parts, not their text.
+DEFAULT_MEASURES = ("上门现场排查并出具书面隐患整改通知；重大隐患书面告知主要负责人；整改后由服务机构专家复核销号；"
+                    "每次服务后电话或上门回访，记录满意度")
+DEFAULT_STAFF = "服务机构指派的注册安全工程师或具有相应资质的专家，每次服务不少于1人，名单在预约时告知企业"
+DEFAULT_GUARANTEES = ("事故预防服务费用从保险费中按比例专款专用（不超过实收保费的21%），台账向企业公开；"
+                      "服务记录双方确认并归档不少于5年；投诉10个工作日内答复")
 ITEMS = {
     "HAZARD_INSPECTION": "事故隐患排查",
     "RISK_ASSESSMENT": "安全风险辨识评估",
@@ -39,7 +47,8 @@ async def default_plan(session: AsyncSession, *, policy: PolicyLedger, now: date
     plan = ServicePlan(policy_id=policy.policy_id, enterprise_id=policy.enterprise_id, insurer_id=policy.insurer_id,
                        risk_color=policy.risk_color, items=[ITEMS[t] for t in types], service_types=types,
                        visits_per_year=visits, agency_id=None,
-                       targets="重大隐患动态清零，一般隐患按期整改率≥95%", status="AGREED", proposed=None,
+                       targets="重大隐患动态清零，一般隐患按期整改率≥95%", measures=DEFAULT_MEASURES,
+                       staff=DEFAULT_STAFF, guarantees=DEFAULT_GUARANTEES, status="AGREED", proposed=None,
                        updated_at=now)
     session.add(plan)
     await session.flush()

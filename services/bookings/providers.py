@@ -125,6 +125,17 @@ class Providers:
 
         return await self.cache.get(("panel", insurer_id, agency_id, on.isoformat()), load)  # type: ignore[no-any-return]
 
+    async def agency_name(self, agency_id: str) -> str | None:
+        """The agency's registered name (what a printed document shows), or None if providers hides it."""
+        _id(agency_id, "agency_id")
+        try:
+            body = await self.client.get(f"/v1/agencies/{agency_id}", token=self.token)
+        except ProblemError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return str(body.get("name") or "") or None
+
     async def expert(self, expert_id: str) -> Expert:
         _id(expert_id, "expert_id")
         return Expert.from_json(await self.client.get(f"/v1/experts/{expert_id}", token=self.token))

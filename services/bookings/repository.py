@@ -19,6 +19,7 @@ from services.bookings.models import (
     LedgerEntry,
     Photo,
     PolicyLedger,
+    ServicePlan,
     SlotClaim,
     TimeOff,
     VisitReport,
@@ -312,3 +313,37 @@ async def get_exposure_case(session: AsyncSession, case_id: str, *, for_update: 
 
 async def live_case_of_hazard(session: AsyncSession, hazard_id: str) -> ExposureCase | None:
     return (await session.scalars(select(ExposureCase).where(ExposureCase.live_hazard_id == hazard_id))).one_or_none()
+
+
+# ---------------------------------------------------------------- the annual evaluation report
+
+
+async def ledgers_of_firm_in(session: AsyncSession, enterprise_id: str, start: date, end: date) -> list[PolicyLedger]:
+    """The firm's policies whose term overlaps [start, end]."""
+    stmt = select(PolicyLedger).where(
+        PolicyLedger.enterprise_id == enterprise_id,
+        (PolicyLedger.start_date.is_(None)) | (PolicyLedger.start_date <= end),
+        (PolicyLedger.end_date.is_(None)) | (PolicyLedger.end_date >= start)).order_by(PolicyLedger.start_date)
+    return list((await session.scalars(stmt)).all())
+
+
+async def plans_of(session: AsyncSession, policy_ids: Sequence[str]) -> list[ServicePlan]:
+    if not policy_ids:
+        return []
+    stmt = select(ServicePlan).where(ServicePlan.policy_id.in_(list(policy_ids))).order_by(ServicePlan.policy_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def visits_of_firm_between(session: AsyncSession, enterprise_id: str, start: datetime,
+                                 end: datetime) -> list[Booking]:
+    """The firm's visits starting in [start, end), cancelled ones left out."""
+    stmt = select(Booking).where(Booking.enterprise_id == enterprise_id, Booking.start >= start, Booking.start < end,
+                                 Booking.status != "CANCELLED").order_by(Booking.start)
+    return list((await session.scalars(stmt)).all())
+
+
+async def hazards_of_bookings(session: AsyncSession, booking_ids: Sequence[str]) -> list[Hazard]:
+    if not booking_ids:
+        return []
+    stmt = select(Hazard).where(Hazard.booking_id.in_(list(booking_ids))).order_by(Hazard.id)
+    return list((await session.scalars(stmt)).all())

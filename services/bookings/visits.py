@@ -141,7 +141,7 @@ async def _notices(ctx: BookingContext, session: AsyncSession, booking: Booking,
         principal_name = (firm.principal_name if firm else None) or "主要负责人"
         text = (f"{principal_name}：贵单位 {firm_name} 于 {ctx.calendar.local_date(booking.start).isoformat()} "
                 f"服务中发现重大事故隐患：{hazard.description}。请于 {hazard.deadline.isoformat()} 前落实"
-                f"整改“六到位”（人员、责任、措施、资金、时限、预案）。")
+                f"整改“六落实”（人员、责任、措施、资金、时限、预案）。")
         session.add(Notice(id=new_id("ntc"), booking_id=booking.id, hazard_id=hazard.id, kind="PRINCIPAL_NOTICE",
                            recipient=principal_name, text=text, created_at=now))
         hazard.principal_notified_at = now

@@ -176,7 +176,8 @@ async def request_quote(body: QuoteIn, session: Session, idem: IdempotencyKey, r
     if (replayed := await idem.replay(session, IdempotencyRecord)) is not None:
         return replayed
     quote = await policies.request_quote(session, principal=principal, **body.model_dump(),
-                                         quote_valid_days=runtime.settings.quote_valid_days)
+                                         quote_valid_days=runtime.settings.quote_valid_days,
+                                         regional_floors=runtime.settings.regional_limit_floors_fen)
     return await idem.remember(session, IdempotencyRecord, QuoteOut.model_validate(quote), 201)
 
 

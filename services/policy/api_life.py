@@ -60,7 +60,8 @@ async def renew_policy(policy_id: str, session: Session, idem: IdempotencyKey, r
     if (replayed := await idem.replay(session, IdempotencyRecord)) is not None:
         return replayed
     policy = await lifecycle.renew(session, principal=principal, policy_id=policy_id,
-                                   quote_valid_days=runtime.settings.quote_valid_days)
+                                   quote_valid_days=runtime.settings.quote_valid_days,
+                                   regional_floors=runtime.settings.regional_limit_floors_fen)
     return await idem.remember(session, IdempotencyRecord, policy_dict(policy), 201)
 
 

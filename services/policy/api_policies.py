@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -13,12 +14,13 @@ from services.kernel.db import utcnow
 from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import Page, PageParams, page_params, paginate
 from services.kernel.runtime import Runtime, Session
-from services.policy import certificate, payments, policies, repository
+from services.policy import certificate, lapses, payments, policies, repository
 from services.policy.api import IdsQuery, id_list
 from services.policy.dates import today
 from services.policy.models import IdempotencyRecord, Payment, Policy
 from services.policy.schemas import (
     ConfirmOfflineIn,
+    CoverLapseOut,
     PaymentIn,
     PaymentOut,
     PolicyChangeOut,
@@ -63,6 +65,15 @@ async def list_policies(
                                    enterprise_ids=id_list(enterprise_ids))
     rows, cursor, total = await paginate(session, stmt, Policy.id, paging)
     return {"items": [policy_dict(p) for p in rows], "next_cursor": cursor, "total": total}
+
+
+@router.get("/lapses", response_model=list[CoverLapseOut], tags=["policies"])
+async def cover_lapses(session: Session, region_code: str | None = None,
+                       principal: Principal = allow(Role.BUREAU)) -> Any:
+    """Operating compulsory firms whose cover ended without renewal, from the day after it ended, with the days
+    uncovered (longest first): the bureau's region, or a part of it."""
+    return [asdict(lapse) for lapse in await lapses.cover_lapses(session, principal=principal, on=today(),
+                                                                  region_code=region_code)]
 
 
 @router.get("/renewals", response_model=Page[PolicyOut], tags=["policies"])

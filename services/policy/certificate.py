@@ -55,7 +55,9 @@ def _status(policy: Policy) -> str:
 
 
 async def _address(session: AsyncSession, firm: Enterprise) -> str:
-    codes = [c for c in ("330282", firm.town_code, firm.village_code) if c]
+    # The firm's own city (and province, where the catalogue has one) from the region tree, not a fixed city.
+    above = await repository.region_ancestors(session, firm.town_code)
+    codes = [c for c in (*above, firm.town_code, firm.village_code) if c]
     names = await repository.region_names(session, codes)
     parts = [names.get(c, c) for c in codes]
     return "".join(dict.fromkeys(parts)) + (f" {firm.park_name}" if firm.park_name else "")

@@ -14,6 +14,7 @@ ENTERPRISE_UPDATED = "policy.enterprise.updated"
 POLICY_ACTIVATED = "policy.policy.activated"
 POLICY_RENEWED = "policy.policy.renewed"
 POLICY_ENDORSED = "policy.policy.endorsed"
+POLICY_BUDGET_CHANGED = "policy.policy.budget_changed"  # the budget followed premium received
 POLICY_CANCELLED = "policy.policy.cancelled"
 POLICY_EXPIRED = "policy.policy.expired"
 CLAIM_SETTLED = "policy.claim.settled"

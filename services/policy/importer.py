@@ -43,7 +43,8 @@ SECTORS = {"工业": "INDUSTRY", "建筑业": "CONSTRUCTION", "批发业": "WHOL
            "交通运输业": "TRANSPORT", "仓储业": "WAREHOUSING", "邮政业": "POSTAL", "农林牧渔业": "AGRICULTURE",
            "其他": "OTHER"}
 COLORS = {"红": "RED", "橙": "ORANGE", "黄": "YELLOW", "蓝": "BLUE"}
-TAG_BY_LABEL = {label: code for code, label in HIGH_RISK_TAGS.items()}
+TAG_BY_LABEL = {label: code for code, label in HIGH_RISK_TAGS.items()} | {
+    "危险化学品": "HAZARDOUS_CHEMICALS_PRODUCTION"}  # the label before the split, read as migration 0003 does
 
 
 @dataclass
@@ -203,7 +204,7 @@ async def import_firms(database: Database, path: Path | str, *, progress: Progre
             report.rows += 1
             try:
                 data = parse_row(row, regions, principal)
-                service.check_tags(data.high_risk_tags)
+                data.high_risk_tags = service.check_tags(data.high_risk_tags)
                 if data.sector == "CONSTRUCTION" and data.total_assets_fen is None:
                     raise ProblemError("construction firms need total assets", field="assets")
             except (ValueError, ValidationError, ProblemError) as exc:

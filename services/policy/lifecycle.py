@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -224,7 +225,10 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
     policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
     _require_party(principal, policy)
     change = _endorsement(policy, headcount, effective_date)
-    delta, new_premium, new_budget = change.delta_fen, change.premium_fen, change.prevention_budget_fen
+    delta, new_premium = change.delta_fen, change.premium_fen
+    # the budget follows money received: a higher premium raises it only once its transfer arrives
+    # (payments.follow_collected); a lower one lowers it at once
+    new_budget = await payments.budget_from_collected(session, policy, premium_fen=new_premium)
     change_id = policies.record_change(
         session, policy, action="endorse", actor=policies.actor_of(principal), reason=None,
         changes={"headcount": [policy.headcount, headcount], "premium_fen": [policy.premium_fen, new_premium],
@@ -253,7 +257,7 @@ async def endorse_headcount(session: AsyncSession, *, principal: Principal, poli
 
 
 async def renew(session: AsyncSession, *, principal: Principal, policy_id: str,
-                quote_valid_days: int = 30) -> Policy:
+                quote_valid_days: int = 30, regional_floors: Mapping[str, int] | None = None) -> Policy:
     """The successor, priced from the latest record (claims, hazards closed and overdue), PENDING_PAYMENT."""
     policy, firm = await policies.load_policy(session, principal=principal, policy_id=policy_id, lock=True)
     _require_party(principal, policy)
@@ -266,7 +270,8 @@ async def renew(session: AsyncSession, *, principal: Principal, policy_id: str,
     quote = await policies.request_quote(
         session, principal=principal, enterprise_id=policy.enterprise_id,
         product_id=policy.product_id, headcount=firm.employees, limit_per_person_fen=policy.limit_per_person_fen,
-        start_date=start, predecessor_id=policy.id, quote_valid_days=quote_valid_days, renewal=True)
+        start_date=start, predecessor_id=policy.id, quote_valid_days=quote_valid_days, renewal=True,
+        regional_floors=regional_floors)
     successor = await policies.bind_quote(session, principal=principal, quote_id=quote.id)
     policies.record_change(session, policy, action="renewal_offered", actor=policies.actor_of(principal),
                            reason=None, changes={"successor_id": successor.id, "successor_number": successor.number})

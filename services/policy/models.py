@@ -135,7 +135,10 @@ class Product(Base):
     factor_bounds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     min_premium_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     prevention_share_bp: Mapped[int] = mapped_column(Integer)  # basis points of the premium, ≤ 2100
-    commission_bp: Mapped[int] = mapped_column(Integer, default=0)
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0)  # as stated; capped per firm at quoting
+    # COMPULSORY: sold to the 8 compulsory industries, so its commission may not exceed 5% at all;
+    # MIXED: sold to any firm, the 5% cap applied to each compulsory firm's quote and policy.
+    industry_scope: Mapped[str] = mapped_column(String(20), default="MIXED", server_default="MIXED")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -154,11 +157,17 @@ class Quote(Base):
     premium_fen: Mapped[int] = mapped_column(BigInteger)
     prevention_budget_fen: Mapped[int] = mapped_column(BigInteger)
     factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # applied (capped) rate
+    commission_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     valid_until: Mapped[date] = mapped_column(Date)
     predecessor_id: Mapped[str | None] = mapped_column(String(40))
     policy_id: Mapped[str | None] = mapped_column(String(40))  # set once bound
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def commission_rate(self) -> float:
+        return self.commission_bp / 10_000
 
 
 class Policy(Base):
@@ -180,6 +189,7 @@ class Policy(Base):
     prevention_share_bp: Mapped[int] = mapped_column(Integer)
     prevention_budget_fen: Mapped[int] = mapped_column(BigInteger)
     commission_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # to intermediaries; ≤ 5% if compulsory
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the rate applied
     factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)  # the last day covered
@@ -193,6 +203,10 @@ class Policy(Base):
     @property
     def prevention_share(self) -> float:
         return self.prevention_share_bp / 10_000
+
+    @property
+    def commission_rate(self) -> float:
+        return self.commission_bp / 10_000
 
 
 class PolicyChange(Base):

@@ -12,8 +12,9 @@ from services.kernel.auth import Principal, Role
 from services.kernel.db import after_commit, utcnow
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemError
 from services.kernel.ids import new_id
-from services.policy import policies, repository
+from services.policy import events, policies, repository
 from services.policy.models import Payment, Policy, Refund
+from services.policy.pricing import prevention_budget
 from services.policy.schemas import PaymentOut, RefundOut
 
 log = logging.getLogger("anze.policy.payments")
@@ -99,9 +100,31 @@ async def get_payment(session: AsyncSession, *, principal: Principal, payment_id
     return payment
 
 
+async def budget_from_collected(session: AsyncSession, policy: Policy, *, premium_fen: int | None = None) -> int:
+    """THE prevention budget rule: the product's share (≤ 21%) of the premium actually collected, never of more
+    than the premium due (2024 joint notice: at most 21% of premium actually collected)."""
+    due = policy.premium_fen if premium_fen is None else premium_fen
+    return prevention_budget(min(due, await repository.collected_fen(session, policy.id)), policy.prevention_share_bp)
+
+
+async def follow_collected(session: AsyncSession, policy: Policy, *, actor: str, reason: str) -> None:
+    """Money for an endorsement came in: the budget rises to the share of what is now collected (once), in the
+    policy's history and to the bookings ledger."""
+    budget = await budget_from_collected(session, policy)
+    if budget == policy.prevention_budget_fen:
+        return
+    policies.record_change(session, policy, action="budget_follows_payment", actor=actor, reason=reason,
+                           changes={"prevention_budget_fen": [policy.prevention_budget_fen, budget]})
+    policy.prevention_budget_fen, policy.updated_at = budget, utcnow()
+    events.publish(session, events.POLICY_BUDGET_CHANGED, {
+        "policy_id": policy.id, "enterprise_id": policy.enterprise_id, "insurer_id": policy.insurer_id,
+        "prevention_budget_fen": budget, "reason": reason})
+
+
 async def succeed(session: AsyncSession, payment: Payment, *, actor: str, reason: str,
                   policy: Policy | None = None) -> None:
-    """A payment's money is in: mark it and, for a premium, activate the policy (once)."""
+    """A payment's money is in: mark it and, for a premium, activate the policy (once); for an endorsement,
+    the prevention budget follows the money now collected."""
     payment.status = "SUCCEEDED"
     payment.confirmed_at = utcnow()
     payment.updated_at = payment.confirmed_at
@@ -109,6 +132,9 @@ async def succeed(session: AsyncSession, payment: Payment, *, actor: str, reason
     assert policy is not None
     if payment.purpose == "PREMIUM" and policy.status == "PENDING_PAYMENT":
         await policies.activate(session, policy, actor=actor, reason=reason)
+    elif payment.purpose == "ENDORSEMENT" and policy.status == "ACTIVE":
+        await session.flush()
+        await follow_collected(session, policy, actor=actor, reason=reason)
     await session.flush()
 
 

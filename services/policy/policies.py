@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,11 +12,11 @@ from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidState, NotFound, ValidationProblem
 from services.kernel.ids import new_id
-from services.policy import events, repository
+from services.policy import events, floors, repository
 from services.policy.dates import term_end, today
 from services.policy.models import Enterprise, Policy, PolicyChange, Product, Quote
 from services.policy.pricing import RiskRecord, prevention_budget, price, risk_class
-from services.policy.service import MIN_LIMIT_PER_PERSON_FEN
+from services.policy.service import MAX_COMPULSORY_COMMISSION_BP, MIN_LIMIT_PER_PERSON_FEN
 
 # The explicit transition table: (from, to) → the action that makes it.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -110,10 +111,25 @@ def check_cover_terms(enterprise: Enterprise, product: Product, *, headcount: in
                                 field="limit_per_person_fen")
 
 
+async def check_regional_floor(session: AsyncSession, enterprise: Enterprise, limit_per_person_fen: int,
+                               regional_floors: Mapping[str, int]) -> None:
+    """Regions may set a per-person floor above the national 400,000 yuan (2025 Measures); a quote below the
+    floor of the firm's region is refused naming the region and its floor."""
+    floor = floors.floor_for(enterprise.town_code, regional_floors)
+    if floor.region_code is None or limit_per_person_fen >= floor.fen:
+        return
+    name = (await repository.region_names(session, [floor.region_code])).get(floor.region_code, floor.region_code)
+    raise ValidationProblem(
+        f"{name} ({floor.region_code}) sets a per-person limit of at least {floor.fen // 100:,} yuan "
+        f"({floor.fen} fen) for its firms; {limit_per_person_fen // 100:,} yuan is below it",
+        field="limit_per_person_fen", code="LIMIT_BELOW_REGIONAL_FLOOR")
+
+
 async def request_quote(session: AsyncSession, *, principal: Principal, enterprise_id: str, product_id: str,
                         headcount: int, limit_per_person_fen: int, start_date: date,
                         predecessor_id: str | None = None, on: date | None = None,
-                        quote_valid_days: int = 30, renewal: bool = False) -> Quote:
+                        quote_valid_days: int = 30, renewal: bool = False,
+                        regional_floors: Mapping[str, int] | None = None) -> Quote:
     """Price cover for a firm. ``on`` is the day the quote is made (today; the demo seed backdates)."""
     on = on or today()
     enterprise = await repository.get_enterprise(session, enterprise_id)
@@ -127,6 +143,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
     if principal.role is Role.INSURER and principal.org != product.insurer_id:
         raise Forbidden("an insurer quotes its own products only")
     check_cover_terms(enterprise, product, headcount=headcount, limit_per_person_fen=limit_per_person_fen)
+    await check_regional_floor(session, enterprise, limit_per_person_fen, regional_floors or {})
     if start_date < on:
         raise ValidationProblem("cover cannot start in the past", field="start_date")
     if start_date > on + timedelta(days=MAX_START_AHEAD_DAYS) and not renewal:
@@ -134,6 +151,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
     if enterprise.operating_status != "OPERATING":
         raise InvalidState(f"the firm is {enterprise.operating_status} and cannot take out cover")
     record = await risk_record(session, enterprise)
+    commission_bp = applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory)
     priced = price(headcount=headcount, limit_per_person_fen=limit_per_person_fen,
                    base_rates_ppm=product.base_rates_ppm, factor_bounds=product.factor_bounds or {},
                    min_premium_fen=product.min_premium_fen, prevention_share_bp=product.prevention_share_bp,
@@ -143,6 +161,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
                   start_date=start_date, end_date=term_end(start_date, product.term_months),
                   premium_fen=priced.premium_fen, prevention_budget_fen=priced.prevention_budget_fen,
                   factors=priced.factors, valid_until=on + timedelta(days=quote_valid_days),
+                  commission_bp=commission_bp, commission_fen=commission(priced.premium_fen, commission_bp),
                   predecessor_id=predecessor_id, policy_id=None, created_by=actor_of(principal),
                   created_at=utcnow())
     session.add(quote)
@@ -169,13 +188,14 @@ def require_firm_or_insurer(principal: Principal, *, enterprise_id: str, insurer
         raise Forbidden(f"a {what} is seen by the firm and its insurer")
 
 
-MAX_COMPULSORY_COMMISSION_BP = 500
+def applied_commission_bp(commission_bp: int, *, compulsory: bool) -> int:
+    """The product's commission rate as applied to a firm: for a compulsory industry at most 5%."""
+    return min(commission_bp, MAX_COMPULSORY_COMMISSION_BP) if compulsory else commission_bp
 
 
-def commission(premium_fen: int, commission_bp: int, *, compulsory: bool) -> int:
-    """Intermediaries' commission; for a firm in a compulsory industry at most 5% of the premium."""
-    bp = min(commission_bp, MAX_COMPULSORY_COMMISSION_BP) if compulsory else commission_bp
-    return prevention_budget(premium_fen, bp)
+def commission(premium_fen: int, commission_bp: int) -> int:
+    """Intermediaries' commission in fen at an applied rate, rounded once like every other share."""
+    return prevention_budget(premium_fen, commission_bp)
 
 
 async def policy_number(session: AsyncSession, start: date) -> str:
@@ -198,6 +218,9 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
     assert enterprise is not None and product is not None
     if quote.headcount != enterprise.employees:
         raise InvalidState("the firm's staff changed since the quote; request a new quote")
+    # the cap as the firm stands at binding (it may have become compulsory since the quote), never above the quote's
+    commission_bp = min(quote.commission_bp,
+                        applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory))
     now = utcnow()
     policy = Policy(id=new_id("pol"), number=await policy_number(session, quote.start_date),
                     status="PENDING_PAYMENT", enterprise_id=quote.enterprise_id, insurer_id=quote.insurer_id,
@@ -205,8 +228,7 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
                     limit_per_person_fen=quote.limit_per_person_fen, premium_fen=quote.premium_fen,
                     prevention_share_bp=product.prevention_share_bp,
                     prevention_budget_fen=quote.prevention_budget_fen, factors=quote.factors,
-                    commission_fen=commission(quote.premium_fen, product.commission_bp,
-                                              compulsory=enterprise.compulsory),
+                    commission_bp=commission_bp, commission_fen=commission(quote.premium_fen, commission_bp),
                     start_date=quote.start_date, end_date=quote.end_date, predecessor_id=quote.predecessor_id,
                     created_at=now, updated_at=now)
     session.add(policy)

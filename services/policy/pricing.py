@@ -12,16 +12,24 @@ PPM = Decimal(1_000_000)
 MAX_PREMIUM_FEN = 10**15
 BP = Decimal(10_000)
 
-COMPULSORY_TAGS = {  # the 8 industries where the insurance is compulsory (Work Safety Law art. 51)
-    "MINING": "矿山", "HAZARDOUS_CHEMICALS": "危险化学品", "FIREWORKS": "烟花爆竹", "TRANSPORT": "交通运输",
-    "CONSTRUCTION": "建筑施工", "CIVIL_EXPLOSIVES": "民用爆炸物品", "METAL_SMELTING": "金属冶炼",
-    "FISHERIES": "渔业生产",
+# The 8 industries where the insurance is compulsory (Work Safety Law art. 51, the 2025 Measures). For
+# hazardous chemicals that is their production, operation (trade) and storage; a firm that merely uses them
+# is not in the list (HAZARDOUS_CHEMICALS_USE below).
+COMPULSORY_TAGS = {
+    "MINING": "矿山", "HAZARDOUS_CHEMICALS_PRODUCTION": "危险化学品生产",
+    "HAZARDOUS_CHEMICALS_OPERATION": "危险化学品经营", "HAZARDOUS_CHEMICALS_STORAGE": "危险化学品储存",
+    "FIREWORKS": "烟花爆竹", "TRANSPORT": "交通运输", "CONSTRUCTION": "建筑施工", "CIVIL_EXPLOSIVES": "民用爆炸物品",
+    "METAL_SMELTING": "金属冶炼", "FISHERIES": "渔业生产",
 }
+OTHER_RISK_TAGS = {"HAZARDOUS_CHEMICALS_USE": "危险化学品使用"}  # high risk, insurance encouraged, not compulsory
+# The one tag before the split (issue 18): still accepted from old clients and imports, read as production, the
+# same mapping as migration 0003 (docs/decisions.md).
+LEGACY_TAGS = {"HAZARDOUS_CHEMICALS": "HAZARDOUS_CHEMICALS_PRODUCTION"}
 THREE_PLACES_TAGS = {  # Zhejiang's "three places, three enterprises"
     "CONFINED_SPACE": "有限空间作业", "COMBUSTIBLE_DUST": "粉尘涉爆", "SPRAY_PAINTING": "喷涂作业",
     "AMMONIA_REFRIGERATION": "涉氨制冷", "MOLTEN_METAL": "金属冶炼(熔融金属)", "SHIPBUILDING": "船舶修造",
 }
-HIGH_RISK_TAGS = {**COMPULSORY_TAGS, **THREE_PLACES_TAGS}
+HIGH_RISK_TAGS = {**COMPULSORY_TAGS, **OTHER_RISK_TAGS, **THREE_PLACES_TAGS}
 RISK_CLASS_LABELS = {"LOW": "低风险类", "MEDIUM": "中风险类", "HIGH": "高风险类"}
 
 # Insurer configuration (a product may override any entry in its ``factor_bounds``). Values are ASSUMED
@@ -63,7 +71,7 @@ class Price:
 def risk_class(tags: list[str]) -> str:
     if any(t in COMPULSORY_TAGS for t in tags):
         return "HIGH"
-    if any(t in THREE_PLACES_TAGS for t in tags):
+    if any(t in THREE_PLACES_TAGS or t in OTHER_RISK_TAGS for t in tags):
         return "MEDIUM"
     return "LOW"
 

@@ -67,6 +67,16 @@ async def regions_by_level(session: AsyncSession, level: str, under: str) -> lis
         select(Region).where(Region.level == level, Region.code.startswith(under)).order_by(Region.code))).all())
 
 
+async def region_ancestors(session: AsyncSession, code: str) -> list[str]:
+    """The codes above ``code`` in the catalogue, outermost first (a town's city, a city's province)."""
+    chain: list[str] = []
+    region = await session.get(Region, code)
+    while region is not None and region.parent_code and region.parent_code not in chain and len(chain) < 10:
+        chain.insert(0, region.parent_code)
+        region = await session.get(Region, region.parent_code)
+    return chain
+
+
 async def region_names(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
     if not codes:
         return {}
@@ -188,6 +198,17 @@ def enterprise_query(principal: Principal, *, ids: Sequence[str] | None = None, 
         like = f"%{search}%"
         stmt = stmt.where(or_(Enterprise.name.like(like), Enterprise.uscc.like(like)))
     return stmt
+
+
+async def compulsory_cover_history(session: AsyncSession, region_code: str) -> list[tuple[Enterprise, Policy]]:
+    """Every policy that took effect of the operating compulsory firms of a region, with its firm (the cover
+    lapse list works out from these which firms are uncovered today and since when)."""
+    rows = await session.execute(
+        select(Enterprise, Policy).join(Policy, Policy.enterprise_id == Enterprise.id).where(
+            Enterprise.compulsory.is_(True), Enterprise.operating_status == "OPERATING",
+            Enterprise.town_code.startswith(region_code), Policy.activated_at.is_not(None))
+        .order_by(Enterprise.id, Policy.end_date))
+    return [(e, p) for e, p in rows.all()]
 
 
 async def insured_ids(session: AsyncSession, enterprise_ids: Sequence[str], as_of: date) -> set[str]:
@@ -379,6 +400,13 @@ async def pending_payments(session: AsyncSession, policy_id: str, purpose: str) 
     return list((await session.scalars(select(Payment).where(
         Payment.policy_id == policy_id, Payment.purpose == purpose, Payment.status == "PENDING")
         .order_by(Payment.created_at))).all())
+
+
+async def collected_fen(session: AsyncSession, policy_id: str) -> int:
+    """The premium actually received for a policy: its payments whose money came in, less what went back."""
+    total = await session.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0)).where(
+        Payment.policy_id == policy_id, Payment.status.in_(("SUCCEEDED", "PARTIALLY_REFUNDED", "REFUNDED"))))
+    return int(total or 0)
 
 
 async def refundable_payments(session: AsyncSession, policy_id: str) -> list[Payment]:

@@ -150,6 +150,9 @@ class ProductIn(BaseModel):
     min_premium_fen: int = Field(0, ge=0, le=MAX_FEN)
     prevention_share: float = Field(ge=0, le=1, description="share of the premium for prevention; at most 0.21")
     commission_rate: float = Field(0, ge=0, le=1)
+    industry_scope: Literal["COMPULSORY", "MIXED"] = Field(
+        "MIXED", description="COMPULSORY: for the 8 compulsory industries, commission at most 5%; MIXED: any firm, "
+        "the 5% cap applied to each compulsory firm's quote and policy")
 
 
 class ProductOut(BaseModel):
@@ -162,6 +165,7 @@ class ProductOut(BaseModel):
     min_premium_fen: int
     prevention_share: float
     commission_rate: float
+    industry_scope: str
     active: bool
 
 
@@ -192,6 +196,8 @@ class QuoteOut(Orm):
     prevention_budget_fen: int
     valid_until: date
     factors: list[PriceFactor]
+    commission_rate: float = Field(description="the commission rate applied to this firm (≤ 0.05 if compulsory)")
+    commission_fen: int
     policy_id: str | None
     predecessor_id: str | None
 
@@ -210,6 +216,7 @@ class PolicyOut(Orm):
     prevention_share: float
     prevention_budget_fen: int
     commission_fen: int
+    commission_rate: float = Field(description="the commission rate applied (≤ 0.05 for a compulsory firm)")
     factors: list[PriceFactor]
     start_date: date
     end_date: date
@@ -393,3 +400,20 @@ class ClaimOut(Orm):
     paid_fen: int | None
     decision_note: str | None
     created_at: datetime
+
+
+class CoverLapseOut(BaseModel):
+    """An operating compulsory firm whose cover ended and was not renewed (2025 Measures: no delaying renewal)."""
+
+    enterprise_id: str
+    name: str
+    uscc: str
+    town_code: str
+    principal_name: str
+    contact_phone: str
+    last_policy_id: str
+    last_policy_number: str
+    last_covered_day: date
+    lapsed_since: date
+    days_uncovered: int = Field(description="days from the first uncovered day to today, both included")
+    renewal_pending: bool = Field(description="a renewal is bound but its premium is not paid")

@@ -14,8 +14,9 @@ from services.kernel.errors import Conflict, Forbidden, NotFound, ProblemError, 
 from services.kernel.ids import new_id
 from services.policy import events, repository, uscc
 from services.policy.dates import today
+from services.policy.floors import NATIONAL_MIN_LIMIT_FEN
 from services.policy.models import Enterprise, EnterpriseFactChange, EnterpriseTag, Insurer, Outbox, Product
-from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS
+from services.policy.pricing import COMPULSORY_TAGS, HIGH_RISK_TAGS, LEGACY_TAGS
 from services.policy.regions import cixi
 from services.policy.schemas import (
     EnterpriseIn,
@@ -30,7 +31,8 @@ from services.policy.sizeclass import Sector, classify
 log = logging.getLogger("anze.policy")
 
 MAX_PREVENTION_SHARE_BP = 2100
-MIN_LIMIT_PER_PERSON_FEN = 40_000_000
+MIN_LIMIT_PER_PERSON_FEN = NATIONAL_MIN_LIMIT_FEN  # 400,000 yuan; regions may set more (floors.py)
+MAX_COMPULSORY_COMMISSION_BP = 500  # commission for compulsory industries ≤ 5% (2025 Measures)
 COMPULSORY_SECTORS = {Sector.CONSTRUCTION, Sector.TRANSPORT}
 # The facts a firm's premium and its duty to insure come from: set by the bureau of its region (or the
 # admin), never by the firm itself, every change kept in ``enterprise_fact_changes`` (D-entry in decisions.md).
@@ -68,6 +70,7 @@ async def check_location(session: AsyncSession, *, town_code: str, village_code:
 
 
 def check_tags(tags: list[str]) -> list[str]:
+    tags = [LEGACY_TAGS.get(t, t) for t in tags]
     unknown = [t for t in tags if t not in HIGH_RISK_TAGS]
     if unknown:
         raise ValidationProblem(f"unknown high-risk tags {', '.join(unknown)}; known: {', '.join(HIGH_RISK_TAGS)}",
@@ -301,13 +304,20 @@ async def create_product(session: AsyncSession, *, principal: Principal, data: P
     if low:
         raise ValidationProblem("every per-person limit must be at least 400,000 yuan (40,000,000 fen)",
                                 field="limit_options_fen")
+    commission_bp = round(data.commission_rate * 10_000)
+    if data.industry_scope == "COMPULSORY" and commission_bp > MAX_COMPULSORY_COMMISSION_BP:
+        raise ValidationProblem(
+            f"a product for the compulsory industries may pay intermediaries at most 5% of the premium, not "
+            f"{commission_bp / 100:g}% (安全生产责任保险实施办法, 应急〔2025〕27号)", field="commission_rate",
+            code="COMMISSION_ABOVE_CAP")
     if any(v <= 0 for v in data.base_rates_ppm.values()) or not data.base_rates_ppm:
         raise ValidationProblem("base rates must be positive", field="base_rates_ppm")
     product = Product(id=new_id("prd"), insurer_id=data.insurer_id, name=data.name, term_months=data.term_months,
                       limit_options_fen=sorted(set(data.limit_options_fen)),
                       base_rates_ppm=dict(data.base_rates_ppm), factor_bounds=data.factor_bounds,
                       min_premium_fen=data.min_premium_fen, prevention_share_bp=share_bp,
-                      commission_bp=round(data.commission_rate * 10_000), active=True, created_at=utcnow())
+                      commission_bp=commission_bp, industry_scope=data.industry_scope, active=True,
+                      created_at=utcnow())
     session.add(product)
     await session.flush()
     return product
@@ -317,7 +327,7 @@ def product_out(p: Product) -> ProductOut:
     return ProductOut(id=p.id, insurer_id=p.insurer_id, name=p.name, term_months=p.term_months,
                       limit_options_fen=list(p.limit_options_fen), base_rates_ppm=dict(p.base_rates_ppm),
                       min_premium_fen=p.min_premium_fen, prevention_share=p.prevention_share_bp / 10_000,
-                      commission_rate=p.commission_bp / 10_000, active=p.active)
+                      commission_rate=p.commission_bp / 10_000, industry_scope=p.industry_scope, active=p.active)
 
 
 # ---------------------------------------------------------------- bulk registration (the registry import)

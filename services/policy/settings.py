@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.kernel.settings import PartSettings
+from services.policy import floors
 
 
 class PolicySettings(PartSettings):
@@ -24,3 +25,12 @@ class PolicySettings(PartSettings):
     expiry_job_seconds: float = Field(3600, description="how often the expiry and snapshot jobs run")
     refund_job_seconds: float = Field(60, description="how often Stripe refunds that could not be sent are retried")
     cjk_font: Path | None = Field(None, description="a TTF/TTC font with Chinese glyphs for policy certificates")
+    regional_limit_floors_fen: dict[str, int] = Field(
+        default_factory=dict, description="per-person limit floors set by regions, in fen, by 6-digit division code "
+        "(a province 330000, a city 330200 or 330282), e.g. {\"330282\": 50000000}; 400,000 yuan is the national "
+        "minimum and no region may go below it")
+
+    @field_validator("regional_limit_floors_fen")
+    @classmethod
+    def _floors(cls, value: dict[str, int]) -> dict[str, int]:
+        return floors.check(value)

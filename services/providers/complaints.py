@@ -16,7 +16,7 @@ from services.providers import repository as repo
 from services.providers import repository_feedback as feedback
 from services.providers.calendar import ensure_calendar, working_days_after
 from services.providers.clock import local_today
-from services.providers.models import Agency, Complaint, Outbox
+from services.providers.models import Agency, Complaint, ComplaintComment, Outbox
 from services.providers.schemas_feedback import AnswerIn, ComplaintIn, ComplaintOut
 from services.providers.service import is_own_agency
 
@@ -31,6 +31,14 @@ async def due_on(session: AsyncSession, complaint: Complaint) -> date:
     days = FACT_CHECK_WORKING_DAYS if complaint.fact_check else ANSWER_WORKING_DAYS
     due = await working_days_after(session, complaint.received_on, days)
     return due + timedelta(days=complaint.extension_days or 0)
+
+
+async def may_read(session: AsyncSession, principal: Principal, complaint: Complaint, agency: Agency | None) -> bool:
+    """The parties of ``may_see``, and the insurer that answers for the services: a complaint about an agency
+    on its panel from a firm on its book (read and comment, never decide)."""
+    if principal.role is Role.INSURER:
+        return bool(principal.org) and await feedback.insurer_sees_complaint(session, complaint.id, principal.org or "")
+    return may_see(principal, complaint, agency)
 
 
 def may_see(principal: Principal, complaint: Complaint, agency: Agency | None) -> bool:
@@ -50,9 +58,21 @@ async def load(session: AsyncSession, complaint_id: str, principal: Principal) -
     agency = await repo.get_agency(session, complaint.agency_id) if complaint else None
     if complaint is None or agency is None:
         raise NotFound(f"no complaint {complaint_id}")
-    if not may_see(principal, complaint, agency):
+    if not await may_read(session, principal, complaint, agency):
         raise Forbidden("this complaint concerns another firm, agency or region")
     return complaint, agency
+
+
+async def comment(session: AsyncSession, *, complaint: Complaint, text: str, principal: Principal) -> ComplaintComment:
+    """The insurer's remark (or the bureau's): kept with the complaint; it changes neither its clock nor its
+    answer, which stay the agency's and the bureau's."""
+    if principal.role not in (Role.INSURER, Role.BUREAU, Role.ADMIN):
+        raise Forbidden("comments on a complaint are the insurer's and the bureau's")
+    remark = ComplaintComment(id=new_id("cmc"), complaint_id=complaint.id, author_role=principal.role.value,
+                              author_org=principal.org, author_sub=principal.sub, text=text, created_at=utcnow())
+    session.add(remark)
+    await session.flush()
+    return remark
 
 
 async def file_complaint(session: AsyncSession, *, data: ComplaintIn, principal: Principal,

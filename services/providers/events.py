@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.events import Event, EventHandler
 from services.providers import repository as repo
 from services.providers import repository_feedback as facts
-from services.providers.models import Agency, FirmTown, HazardFact, VisitFact
+from services.providers.models import Agency, CoverFact, FirmTown, HazardFact, VisitFact
 
 log = logging.getLogger("anze.providers.events")
 
@@ -86,6 +87,20 @@ async def on_enterprise(session: AsyncSession, event: Event) -> None:
         session.add(FirmTown(enterprise_id=enterprise_id, town_code=str(town), updated_at=event.occurred_at))
     else:
         firm.town_code, firm.updated_at = str(town), event.occurred_at
+async def on_policy_activated(session: AsyncSession, event: Event) -> None:
+    """A firm is on the insurer's book for the policy's term (for the complaints its insurer may read)."""
+    p = event.payload
+    if await session.get(CoverFact, str(p["policy_id"])) is None:
+        session.add(CoverFact(policy_id=str(p["policy_id"]), enterprise_id=str(p["enterprise_id"]),
+                              insurer_id=str(p["insurer_id"]), start_date=date.fromisoformat(str(p["start_date"])),
+                              end_date=date.fromisoformat(str(p["end_date"]))))
+    await session.flush()
+
+
+async def on_policy_cancelled(session: AsyncSession, event: Event) -> None:
+    fact = await session.get(CoverFact, str(event.payload["policy_id"]))
+    if fact is not None and event.payload.get("cancelled_on"):
+        fact.cancelled_on = date.fromisoformat(str(event.payload["cancelled_on"]))
     await session.flush()
 
 
@@ -104,6 +119,7 @@ def _requiring(keys: tuple[str, ...], handler: EventHandler) -> EventHandler:
 
 
 VISIT_KEYS, HAZARD_KEYS = ("booking_id", "agency_id", "enterprise_id"), ("hazard_id", "agency_id")
+COVER_KEYS = ("policy_id", "enterprise_id", "insurer_id", "start_date", "end_date")
 HANDLERS: dict[str, EventHandler] = {
     "bookings.visit.reported": _requiring(VISIT_KEYS, on_visit_reported),
     "bookings.visit.acknowledged": _requiring(VISIT_KEYS, on_visit_acknowledged),
@@ -112,4 +128,6 @@ HANDLERS: dict[str, EventHandler] = {
     "bookings.hazard.overdue": _requiring(HAZARD_KEYS, on_hazard_overdue),
     "policy.enterprise.registered": _requiring(("enterprise_id",), on_enterprise),
     "policy.enterprise.updated": _requiring(("enterprise_id",), on_enterprise),
+    "policy.policy.activated": _requiring(COVER_KEYS, on_policy_activated),
+    "policy.policy.cancelled": _requiring(("policy_id",), on_policy_cancelled),
 }

@@ -333,3 +333,32 @@ class Complaint(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CoverFact(Base):
+    """A policy as the policy service reported it (activated, cancelled): which insurer's book a firm is on,
+    and when; read by the complaints an insurer may see."""
+
+    __tablename__ = "cover_facts"
+
+    policy_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(40), index=True)
+    insurer_id: Mapped[str] = mapped_column(String(40), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ComplaintComment(Base):
+    """A remark on a complaint by a party that may read but not decide it (the insurer that funds the
+    services): kept with the complaint, never changing its clock or its answer."""
+
+    __tablename__ = "complaint_comments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), index=True)
+    author_role: Mapped[str] = mapped_column(String(20))
+    author_org: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    author_sub: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

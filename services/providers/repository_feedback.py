@@ -7,11 +7,22 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.paging import PageParams, paginate
-from services.providers.models import Agency, CalendarDay, Complaint, FirmTown, HazardFact, Review, VisitFact
+from services.providers.models import (
+    Agency,
+    CalendarDay,
+    Complaint,
+    ComplaintComment,
+    CoverFact,
+    FirmTown,
+    HazardFact,
+    PanelEntry,
+    Review,
+    VisitFact,
+)
 from services.providers.repository import agency_in_region
 
 
@@ -65,9 +76,36 @@ async def get_complaint(session: AsyncSession, complaint_id: str) -> Complaint |
     return await session.get(Complaint, complaint_id)
 
 
+def insurer_may_see(insurer_id: str) -> ColumnElement[bool]:
+    """The complaints an insurer answers for: about an agency on its panel when the complaint was received,
+    from a firm on its book (a policy of the insurer covering that day)."""
+    on_panel = exists().where(PanelEntry.insurer_id == insurer_id,
+                              PanelEntry.agency_id == Complaint.agency_id,
+                              PanelEntry.start_date <= Complaint.received_on,
+                              or_(PanelEntry.end_date.is_(None), PanelEntry.end_date >= Complaint.received_on))
+    on_book = exists().where(CoverFact.insurer_id == insurer_id,
+                             CoverFact.enterprise_id == Complaint.enterprise_id,
+                             CoverFact.start_date <= Complaint.received_on, CoverFact.end_date >= Complaint.received_on,
+                             or_(CoverFact.cancelled_on.is_(None), CoverFact.cancelled_on > Complaint.received_on))
+    return and_(on_panel, on_book)
+
+
+async def insurer_sees_complaint(session: AsyncSession, complaint_id: str, insurer_id: str) -> bool:
+    stmt = select(Complaint.id).where(Complaint.id == complaint_id, insurer_may_see(insurer_id))
+    return (await session.scalar(stmt)) is not None
+
+
+async def comments_of(session: AsyncSession, complaint_id: str) -> list[ComplaintComment]:
+    stmt = (select(ComplaintComment).where(ComplaintComment.complaint_id == complaint_id)
+            .order_by(ComplaintComment.created_at, ComplaintComment.id))
+    return list((await session.scalars(stmt)).all())
+
+
 def complaint_list(*, enterprise_id: str | None, agency_id: str | None, region: str | None,
-                   status: str | None, overdue_on: date | None) -> Select[Any]:
+                   status: str | None, overdue_on: date | None, insurer_id: str | None = None) -> Select[Any]:
     stmt = select(Complaint)
+    if insurer_id:
+        stmt = stmt.where(insurer_may_see(insurer_id))
     if enterprise_id:
         stmt = stmt.where(Complaint.enterprise_id == enterprise_id)
     if agency_id:

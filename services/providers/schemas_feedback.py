@@ -93,6 +93,19 @@ class ComplaintOut(BaseModel):
     created_at: datetime
 
 
+class CommentIn(_In):
+    text: Long
+
+
+class CommentOut(BaseModel):
+    id: str
+    complaint_id: str
+    author_role: str
+    author_org: str | None
+    text: str
+    created_at: datetime
+
+
 class CalendarDayOut(BaseModel):
     day: date
     working: bool

@@ -264,3 +264,25 @@ async def test_ledger_totals_sum_the_book_an_insurer_sees_and_a_firm_only_its_ow
     assert own["policies"] == 2 and own["budget_fen"] == 120_000
     agency_call = await kit.client.get("/v1/ledgers/totals", headers=kit.agency(agency.id))
     assert agency_call.status_code == 403
+
+
+async def test_the_budget_follows_premium_received_to_the_fen(kit):
+    """The policy service publishes a budget of 21% of what was collected; an endorsement raising the premium
+    leaves it until the money arrives (budget_changed): then a visit at exactly the new budget fits and one
+    a fen dearer does not."""
+    firm = await kit.firm()
+    policy = await kit.policy(firm, budget_fen=210_000)
+    dearer = await kit.agency_with_expert(price_fen=231_000)
+    await kit.deliver("policy.policy.endorsed", {
+        "policy_id": policy, "headcount": 9, "premium_fen": 1_100_000, "prevention_budget_fen": 210_000,
+        "delta_fen": 100_000})
+    refused = await kit.book(dearer, firm, at(working_day(), 9), policy_id=policy)
+    assert refused.status_code == 409 and refused.json()["code"] == "INSUFFICIENT_BUDGET"
+    await kit.deliver("policy.policy.budget_changed", {
+        "policy_id": policy, "prevention_budget_fen": 231_000, "reason": "bank transfer confirmed"})
+    assert (await kit.ledger(policy))["budget_fen"] == 231_000
+    one_fen_over = await kit.agency_with_expert(price_fen=231_001)
+    over = await kit.book(one_fen_over, firm, at(working_day(), 13), policy_id=policy)
+    assert over.status_code == 409 and over.json()["code"] == "INSUFFICIENT_BUDGET"
+    await kit.booked(dearer, firm, at(working_day(), 9), policy_id=policy)
+    assert (await kit.ledger(policy))["reserved_fen"] == 231_000

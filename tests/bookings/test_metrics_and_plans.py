@@ -120,3 +120,17 @@ async def test_the_insurer_sees_one_policys_visits_budget_and_hazards(kit, book_
         "cancellations": 1, "hazards_found": 2, "hazards_open": 1, "hazards_closed": 1}
     other = await kit.client.get(f"/v1/policies/{policy}/prevention", headers=kit.insurer("ins_mb"))
     assert other.status_code == 403
+
+
+async def test_a_plan_states_its_measures_staff_and_guarantees_and_changes_them_only_when_the_firm_agrees(kit):
+    firm = await kit.firm()
+    policy = await kit.policy(firm, insurer_id="ins_plan2", risk_color="ORANGE")
+    plan = (await kit.client.get(f"/v1/plans/{policy}", headers=kit.enterprise(firm))).json()
+    assert "复核销号" in plan["measures"] and "注册安全工程师" in plan["staff"] and "21%" in plan["guarantees"]
+    change = {"measures": "每季度一次全面排查，每月一次重点部位抽查", "staff": "张工(注册安全工程师)、李工(电气)",
+              "guarantees": "服务费用专款专用，每季度向企业报送台账"}
+    proposed = await kit.post(f"/v1/plans/{policy}/proposals", kit.insurer("ins_plan2"), change)
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["proposed"] == change and proposed.json()["staff"] == plan["staff"]  # not yet
+    agreed = (await kit.post(f"/v1/plans/{policy}/agreement", kit.enterprise(firm), {"accept": True})).json()
+    assert {k: agreed[k] for k in change} == change

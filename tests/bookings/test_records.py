@@ -115,11 +115,24 @@ async def test_the_written_hazard_notice_is_a_pdf_that_reads_back(kit):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     compact = "".join(text.split())
     for expected in ("事故隐患整改通知书", booking["number"], "配电箱未接地", "喷漆房未设置防爆电气",
-                     general_hazard(booking)["deadline"], "钱经理", "六到位"):
+                     general_hazard(booking)["deadline"], "钱经理", "六落实"):
         assert expected in compact, expected
+    assert "六到位" not in compact  # the seed's and the form's term is 六落实 (domain.md)
     stranger = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf",
                                     headers=kit.enterprise("ent_other"))
     assert stranger.status_code == 403
+
+
+async def test_the_hazard_notice_names_the_agency_not_its_id(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), funding="SELF")
+    await kit.visited(agency, booking, hazards=[general_hazard(booking)])
+    response = await kit.client.get(f"/v1/bookings/{booking['id']}/hazard-notice.pdf", headers=kit.enterprise(firm))
+    assert response.status_code == 200, response.text
+    compact = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
+    assert "服务机构：测试安全技术服务有限公司(演示)" in compact, compact
+    assert agency.id not in compact
 
 
 async def test_a_visit_without_hazards_has_no_hazard_notice(kit):
@@ -215,3 +228,29 @@ async def test_the_checklist_of_a_service_type_lists_its_items(kit):
     response = await kit.client.get("/v1/checklists/hazard_inspection", headers=kit.admin())
     assert response.status_code == 200 and "消防设施与疏散通道" in response.json()["items"]
     assert (await kit.client.get("/v1/checklists/NOPE", headers=kit.admin())).status_code == 422
+
+
+async def test_the_annual_evaluation_report_reads_back_the_years_plan_visits_hazards_spend_and_satisfaction(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm(principal_name="年报厂长")
+    policy = await kit.policy(firm, insurer_id="ins_test", budget_fen=500_000, risk_color="ORANGE")
+    visit_day = working_day(3)
+    booking = await kit.booked(agency, firm, at(visit_day, 9), policy_id=policy)
+    await kit.visited(agency, booking, hazards=[general_hazard(booking), major_hazard(booking)])
+    await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    year = visit_day.year
+    response = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
+                                    headers=kit.enterprise(firm))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
+    for expected in ("安全生产责任保险事故预防服务年度评估报告", f"评估年度：{year}年", "测试五金厂(演示)",
+                     "预防服务预算5,000.00元", "服务项目：", "每年上门4次", "服务措施：", "服务人员：", "保障措施：",
+                     "已完成1次", "发现隐患2项（其中重大隐患1项）", "整改销号率0%", "平均满意度：", "评估结论"):
+        assert expected in text, (expected, text)
+    stranger = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
+                                    headers=kit.enterprise("ent_other"))
+    assert stranger.status_code == 403
+    insurer = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
+                                   headers=kit.insurer("ins_test"))
+    assert insurer.status_code == 200

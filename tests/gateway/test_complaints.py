@@ -196,3 +196,33 @@ async def test_the_bureau_filters_the_overdue_complaints_of_its_region(platform)
     assert first["pageInfo"]["hasNextPage"] and len(first["nodes"]) == 1
     second = (await platform.data(LIST, {"n": 1, "a": first["pageInfo"]["endCursor"]}, as_="bureau"))["complaints"]
     assert second["nodes"][0]["id"] != first["nodes"][0]["id"]
+
+
+async def test_the_insurer_reads_and_comments_on_a_complaint_about_its_panel_from_its_book(platform):
+    from services.providers.models import CoverFact
+
+    insurer, agency = platform.ctx["insurer_ids"][0], platform.ctx["demo_agency_id"]
+    firm = platform.ctx["demo_enterprise_id"]
+    providers = platform.app.state.platform.apps["providers"]
+    r = await platform.client.post(f"/api/providers/v1/panels/{insurer}/agencies",
+                                   headers={"Authorization": f"Bearer {platform.tokens['insurer']}"},
+                                   json={"agency_id": agency, "criteria": "资质有效",
+                                         "start_date": (today() - timedelta(days=400)).isoformat()})
+    assert r.status_code in (201, 409), r.text  # already on the panel since the seed is fine too
+    async with providers.state.runtime.database.transaction() as s:  # the firm on the insurer's book
+        s.add(CoverFact(policy_id=f"pol_{uuid.uuid4().hex[:10]}", enterprise_id=firm, insurer_id=insurer,
+                        start_date=today() - timedelta(days=1), end_date=today() + timedelta(days=300)))
+    filed = await file(platform, subject="保险公司可见的投诉")
+    seen = (await platform.data(ONE, {"id": filed["id"]}, as_="insurer"))["complaint"]
+    assert seen["id"] == filed["id"] and seen["subject"] == "保险公司可见的投诉"
+    listed = (await platform.data(LIST, {"n": 500}, as_="insurer"))["complaints"]["nodes"]
+    assert filed["id"] in {c["id"] for c in listed}
+    said = (await platform.data("""mutation($id: ID!) { commentOnComplaint(complaintId: $id, text: "请尽快答复") {
+        __typename ... on ComplaintComment { authorRole text } ... on OperationError { code } } }""",
+                                {"id": filed["id"]}, as_="insurer"))["commentOnComplaint"]
+    assert said == {"__typename": "ComplaintComment", "authorRole": "insurer", "text": "请尽快答复"}
+    comments = (await platform.data("query($id: ID!) { complaint(id: $id) { comments { authorRole text } } }",
+                                    {"id": filed["id"]}, as_="enterprise"))["complaint"]["comments"]
+    assert comments == [{"authorRole": "insurer", "text": "请尽快答复"}]
+    decided = (await platform.gql(EXTEND, {"id": filed["id"], "d": 5, "r": "核实"}, as_="insurer"))
+    assert decided["data"] is None or decided["data"]["extendComplaintDeadline"]["code"] == "FORBIDDEN", decided

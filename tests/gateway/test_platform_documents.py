@@ -99,3 +99,15 @@ async def test_a_visit_without_hazards_has_no_hazard_notice(platform):
     assert reported["submitVisitReport"]["__typename"] == "Booking", reported
     response = await get(platform, f"/reports/bookings/{booking}/hazard-notice.pdf", as_="enterprise")
     assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
+
+
+async def test_the_firm_downloads_its_annual_evaluation_report(platform):
+    from services.kernel.clock import today
+
+    firm, year = platform.ctx["demo_enterprise_id"], today().year
+    response = await get(platform, f"/reports/archive/{firm}/annual-report.pdf?year={year}", as_="enterprise")
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content)
+    assert "安全生产责任保险事故预防服务年度评估报告" in text and f"评估年度：{year}年" in text
+    refused = await get(platform, f"/reports/archive/{firm}/annual-report.pdf?year={year}", as_="agency")
+    assert refused.status_code == 403

@@ -38,7 +38,7 @@ def uscc(body17: str) -> str:
     return body17 + ALPHABET[(31 - total % 31) % 31]
 
 
-async def register_firm(platform, employees: int = 60) -> str:
+async def register_firm(platform, employees: int = 60, high_risk_tags: list[str] | None = None) -> str:
     """A firm big enough that its prevention budget pays for a visit (the demo micro firm's does not)."""
     import uuid
 
@@ -47,7 +47,8 @@ async def register_firm(platform, employees: int = 60) -> str:
         __typename ... on Enterprise { id } ... on OperationError { code message field } } }""", {"in": {
         "uscc": code, "name": f"网关测试五金厂{code[-4:]}(演示)", "townCode": GUANHAIWEI, "sector": "INDUSTRY",
         "industryCode": "C33", "employees": employees, "annualRevenueFen": 2_000_000_000,
-        "principalName": "测试", "contactPhone": "13800000000"}}, as_="bureau"))["registerEnterprise"]
+        "principalName": "测试", "contactPhone": "13800000000", "highRiskTags": high_risk_tags or []}},
+        as_="bureau"))["registerEnterprise"]
     assert made["__typename"] == "Enterprise", made
     return str(made["id"])
 

@@ -40,7 +40,7 @@ async def test_the_quote_is_the_refund_the_cancellation_then_makes(world):
 
 async def test_a_compulsory_firm_is_quoted_only_the_closing_reasons(world):
     insurer, product = await product_of(world)
-    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS"])
+    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS_STORAGE"])
     policy = await world.active_policy(firm, product, insurer)
     quote = (await world.client.get(f"/v1/policies/{policy['id']}/cancellation-quote",
                                     headers=world.as_(Role.INSURER, insurer))).json()

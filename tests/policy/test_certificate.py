@@ -120,3 +120,22 @@ async def test_an_expired_policy_certificate_says_it_has_expired(world):
     response = await certificate(world, policy_id, world.as_(Role.INSURER, insurer))
     assert response.status_code == 200, response.text
     assert "保单状态已到期" in pdf_text(response.content)
+
+
+async def test_a_firm_outside_cixi_has_its_own_city_in_the_address(world):
+    from services.policy import repository
+    from services.policy.regions import RegionSeed
+
+    async with world.app.state.runtime.database.transaction() as session:
+        await repository.upsert_regions(session, [
+            RegionSeed("330281", "余姚市", "CITY", None, "CITY"),
+            RegionSeed("330281001", "凤山街道", "TOWN", "330281", "SUB_DISTRICT")])
+    insurer = await world.insurer(name="凭证测试保险E")
+    product = await world.product(insurer, name="安责险凭证条款")
+    firm = await world.firm(town_code="330281001", name="演示-余姚凭证厂")
+    policy = await world.active_policy(firm, product, insurer)
+    response = await certificate(world, policy["id"], world.as_(Role.ENTERPRISE, firm["id"]))
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content)
+    assert "地址余姚市凤山街道" in text, text
+    assert "慈溪" not in text

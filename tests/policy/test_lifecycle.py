@@ -97,7 +97,7 @@ async def test_cancelling_a_cancelled_or_expired_policy_is_invalid_state_naming_
 
 async def test_a_compulsory_firm_may_cancel_only_when_closed_or_stopped(world):
     insurer, product = await product_of(world)
-    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS"])
+    firm = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS_OPERATION"])
     assert firm["compulsory"] is True
     policy = await world.active_policy(firm, product, insurer)
     me = world.as_(Role.ENTERPRISE, firm["id"])
@@ -144,7 +144,7 @@ async def test_cancelling_before_payment_abandons_the_pending_transfer(world):
     assert r.status_code == 409 and r.json()["code"] == "INVALID_STATE"
 
 
-async def test_raising_the_headcount_charges_the_pro_rata_difference_and_raises_the_budget(world):
+async def test_raising_the_headcount_charges_the_pro_rata_difference_and_the_budget_waits_for_it(world):
     insurer, product = await product_of(world)
     firm = await world.firm(employees=10)
     policy = await world.active_policy(firm, product, insurer)
@@ -155,12 +155,13 @@ async def test_raising_the_headcount_charges_the_pro_rata_difference_and_raises_
     endorsed = r.json()
     delta = policy["premium_fen"] // 2  # 5 more heads for the whole term: half the premium again
     assert endorsed["headcount"] == 15 and endorsed["premium_fen"] == policy["premium_fen"] + delta
-    assert endorsed["prevention_budget_fen"] == round(endorsed["premium_fen"] * 0.2)
+    assert endorsed["prevention_budget_fen"] == policy["prevention_budget_fen"]  # the transfer is not in yet
     charges = [p for p in (await world.client.get(f"/v1/policies/{policy['id']}/payments", headers=me)).json()
                if p["purpose"] == "ENDORSEMENT"]
     assert charges[0]["amount_fen"] == delta and charges[0]["status"] == "PENDING"
     event = [e for e in await events_named(world, "policy.policy.endorsed") if e["policy_id"] == policy["id"]]
     assert event[0]["delta_fen"] == delta and event[0]["headcount"] == 15
+    assert event[0]["prevention_budget_fen"] == policy["prevention_budget_fen"]
     assert (await world.client.get(f"/v1/enterprises/{firm['id']}", headers=me)).json()["employees"] == 15
 
 

@@ -80,7 +80,7 @@ def test_rounding_is_half_up_to_the_fen_once():
 def test_risk_class_follows_the_high_risk_tags():
     assert risk_class([]) == "LOW"
     assert risk_class(["SPRAY_PAINTING"]) == "MEDIUM"
-    assert risk_class(["SPRAY_PAINTING", "HAZARDOUS_CHEMICALS"]) == "HIGH"
+    assert risk_class(["SPRAY_PAINTING", "HAZARDOUS_CHEMICALS_PRODUCTION"]) == "HIGH"
 
 
 def test_a_year_from_the_31st_of_january_ends_on_the_30th():
@@ -104,8 +104,9 @@ def test_pro_rata_at_the_edges():
 
 
 def test_commission_for_a_compulsory_industry_is_capped_at_5_percent():
-    from services.policy.policies import commission
+    from services.policy.policies import applied_commission_bp, commission
 
-    assert commission(100_000, 800, compulsory=True) == 5_000
-    assert commission(100_000, 800, compulsory=False) == 8_000
-    assert commission(100_000, 300, compulsory=True) == 3_000
+    assert commission(100_000, applied_commission_bp(800, compulsory=True)) == 5_000
+    assert commission(100_000, applied_commission_bp(800, compulsory=False)) == 8_000
+    assert commission(100_000, applied_commission_bp(300, compulsory=True)) == 3_000
+    assert applied_commission_bp(500, compulsory=True) == 500 and applied_commission_bp(501, compulsory=True) == 500

@@ -118,3 +118,57 @@ async def test_the_calendar_shows_holidays_and_make_up_days(kit):
     working = {d["day"]: d["working"] for d in days}
     assert working["2026-10-01"] is False and working["2026-10-07"] is False
     assert working["2026-10-08"] is True and working["2026-10-10"] is True and working["2026-10-11"] is False
+
+
+async def _insurer_with_panel_and_book(kit, insurer_id: str, enterprise_id: str) -> dict:
+    """An approved agency on the insurer's panel since ten days ago, and the firm insured by it for a year."""
+    from tests.providers.conftest import deliver
+
+    agency = await kit.approved_agency()
+    r = await kit.client.post(f"/v1/panels/{insurer_id}/agencies", headers=kit.insurer(insurer_id),
+                              json={"agency_id": agency["id"], "criteria": "资质有效", "start_date": kit.day(-10)})
+    assert r.status_code == 201, r.text
+    await deliver(kit, "policy.policy.activated", {
+        "policy_id": f"pol_{enterprise_id}", "number": "AZ-1", "enterprise_id": enterprise_id,
+        "insurer_id": insurer_id, "product_id": "prd_1", "town_code": "330282107", "headcount": 5,
+        "premium_fen": 100_000, "prevention_budget_fen": 20_000, "start_date": kit.day(-30),
+        "end_date": kit.day(334), "risk_color": None})
+    return agency
+
+
+async def test_the_insurer_reads_and_comments_on_complaints_about_its_panel_from_its_book(kit):
+    agency = await _insurer_with_panel_and_book(kit, "ins_cmp1", "ent_book1")
+    on_book = await _file_on(kit, agency["id"], kit.today, enterprise_id="ent_book1")
+    elsewhere = await _file_on(kit, agency["id"], kit.today, enterprise_id="ent_not_on_book")
+    other_agency = await kit.approved_agency()
+    not_panel = await _file_on(kit, other_agency["id"], kit.today, enterprise_id="ent_book1")
+    me = kit.insurer("ins_cmp1")
+    listed = (await kit.client.get("/v1/complaints", headers=me)).json()
+    assert [c["id"] for c in listed["items"]] == [on_book]
+    assert (await kit.client.get(f"/v1/complaints/{on_book}", headers=me)).status_code == 200
+    for hidden in (elsewhere, not_panel):
+        r = await kit.client.get(f"/v1/complaints/{hidden}", headers=me)
+        assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
+    r = await kit.client.post(f"/v1/complaints/{on_book}/comments", headers=me,
+                              json={"text": "请机构5个工作日内向我司说明整改情况"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["author_role"], r.json()["author_org"]) == ("insurer", "ins_cmp1")
+    # the agency and the firm see the remark with the complaint
+    for headers in (kit.agency(agency["id"]), kit.enterprise("ent_book1")):
+        remarks = (await kit.client.get(f"/v1/complaints/{on_book}/comments", headers=headers)).json()
+        assert [x["text"] for x in remarks] == ["请机构5个工作日内向我司说明整改情况"]
+    r = await kit.client.post(f"/v1/complaints/{elsewhere}/comments", headers=me, json={"text": "x"})
+    assert r.status_code == 403
+    assert (await kit.client.get("/v1/complaints", headers=kit.insurer("ins_other"))).json()["items"] == []
+
+
+async def test_the_insurer_comments_but_does_not_decide(kit):
+    agency = await _insurer_with_panel_and_book(kit, "ins_cmp2", "ent_book2")
+    complaint_id = await _file_on(kit, agency["id"], kit.today, enterprise_id="ent_book2")
+    me = kit.insurer("ins_cmp2")
+    for path, body in (("fact-check", {"reason": "核实"}), ("extension", {"days": 5, "reason": "核实"}),
+                       ("answer", ANSWER)):
+        r = await kit.client.post(f"/v1/complaints/{complaint_id}/{path}", headers=me, json=body)
+        assert r.status_code == 403, (path, r.text)
+    after = await _get(kit, complaint_id, me)
+    assert (after["status"], after["fact_check"], after["extension_days"]) == ("OPEN", False, None)

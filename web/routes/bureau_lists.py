@@ -33,6 +33,10 @@ query ActionLists($region: String) {
     truncated
     enterprises { id name townCode villageCode highRiskTags compulsory employees principalName contactPhone sector }
   }
+  coverLapses(regionCode: $region) {
+    enterpriseId name townCode principalName contactPhone lastPolicyNumber lastCoveredDay lapsedSince daysUncovered
+    renewalPending
+  }
   overdueMajorHazards(regionCode: $region) {
     id description deadline location status
     enterprise { id name townCode } agency { name }
@@ -92,6 +96,7 @@ async def action_lists(request: Request, user: SessionUser = Bureau) -> Response
     data = (await query(request, ACTION_LISTS, {"region": user.region_code})).data
     return render(request, "bureau/lists.html", {
         "uninsured": data.get("uninsuredAtRisk"), "overdue": data.get("overdueMajorHazards") or [],
+        "lapses": data.get("coverLapses") or [],
         "regions": await region_names(request)})
 
 

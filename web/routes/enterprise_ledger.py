@@ -21,8 +21,8 @@ query FirmLedger($filter: LedgerFilter, $after: String, $first: Int) {
       policy { id number status premiumFen startDate endDate insurer { name } }
       entries { id kind amountFen note createdAt booking { id number start status } }
       summary { visitsPlannedPerYear visitsBooked visitsDone }
-      plan { status items serviceTypes visitsPerYear targets agency { name }
-             proposed { items serviceTypes visitsPerYear targets agency { name } } }
+      plan { status items serviceTypes visitsPerYear targets measures staff guarantees agency { name }
+             proposed { items serviceTypes visitsPerYear targets measures staff guarantees agency { name } } }
     }
   }
 }"""

@@ -65,8 +65,9 @@ mutation ConfirmRefund($id: ID!, $reference: String!) {
 # the policy's service plan, its visits planned and done, and the panel's agencies the plan may name
 PLAN = """
 query Plan($id: ID!) {
-  servicePlan(policyId: $id) { status riskColor items serviceTypes visitsPerYear targets updatedAt agency { id name }
-    proposed { items serviceTypes visitsPerYear targets agency { id name } } }
+  servicePlan(policyId: $id) { status riskColor items serviceTypes visitsPerYear targets measures staff guarantees
+    updatedAt agency { id name }
+    proposed { items serviceTypes visitsPerYear targets measures staff guarantees agency { id name } } }
   preventionLedger(policyId: $id) {
     reservedFen summary { visitsPlannedPerYear visitsBooked visitsDone cancellations noShows } }
   panel { entries { agencyId agencyName } }

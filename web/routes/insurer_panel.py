@@ -153,8 +153,9 @@ def plan_change(form: Form, types: list[str]) -> dict[str, Any]:
         change["items"] = items
     if form.value("agency_id"):
         change["agencyId"] = form.value("agency_id")
-    if form.value("targets"):
-        change["targets"] = form.value("targets")
+    for name in ("targets", "measures", "staff", "guarantees"):
+        if form.value(name):
+            change[name] = form.value(name)
     if form.ok and not change:
         form.add(None, "请至少修改一项。")
     return change

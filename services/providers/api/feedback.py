@@ -25,6 +25,8 @@ from services.providers.schemas_feedback import (
     AnswerIn,
     CalendarDayIn,
     CalendarDayOut,
+    CommentIn,
+    CommentOut,
     ComplaintIn,
     ComplaintOut,
     ExtensionIn,
@@ -126,9 +128,10 @@ async def list_complaints(
     session: Session, agency_id: str | None = None, status: str | None = None,
     overdue: Annotated[bool, Query(description="only open complaints past their due date")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
-    principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU),
+    principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU, Role.INSURER),
 ) -> Page[ComplaintOut]:
     enterprise_id = principal.org if principal.role is Role.ENTERPRISE else None
+    insurer_id = (principal.org or "-") if principal.role is Role.INSURER else None
     region = scope.region_of(principal)  # None for a bureau without a region: it sees no complaint
     if principal.role is Role.AGENCY:
         agency_id = principal.org or "-"
@@ -136,16 +139,36 @@ async def list_complaints(
         return Page(items=[], next_cursor=None, total=0)
     today = local_today()
     stmt = feedback.complaint_list(enterprise_id=enterprise_id, agency_id=agency_id, region=region,
-                                   status=status, overdue_on=today if overdue else None)
+                                   status=status, overdue_on=today if overdue else None, insurer_id=insurer_id)
     rows, next_cursor, total = await feedback.page_complaints(session, stmt, PageParams(limit=limit, cursor=cursor))
     return Page(items=[complaints.view(c, today) for c in rows], next_cursor=next_cursor, total=total)
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintOut)
 async def get_complaint(complaint_id: str, session: Session,
-                        principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU)) -> ComplaintOut:
+                        principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU, Role.INSURER),
+                        ) -> ComplaintOut:
     complaint, _ = await complaints.load(session, complaint_id, principal)
     return complaints.view(complaint)
+
+
+@router.get("/complaints/{complaint_id}/comments", response_model=list[CommentOut],
+            summary="Remarks on a complaint (the insurer's, the bureau's), oldest first")
+async def complaint_comments(complaint_id: str, session: Session,
+                             principal: Principal = allow(Role.ENTERPRISE, Role.AGENCY, Role.BUREAU, Role.INSURER),
+                             ) -> list[CommentOut]:
+    complaint, _ = await complaints.load(session, complaint_id, principal)
+    return [CommentOut.model_validate(c, from_attributes=True)
+            for c in await feedback.comments_of(session, complaint.id)]
+
+
+@router.post("/complaints/{complaint_id}/comments", response_model=CommentOut, status_code=201,
+             summary="The insurer (or the bureau) remarks on a complaint it may read; it decides nothing")
+async def comment_on_complaint(complaint_id: str, data: CommentIn, session: Session,
+                               principal: Principal = allow(Role.INSURER, Role.BUREAU)) -> CommentOut:
+    complaint, _ = await complaints.load(session, complaint_id, principal)
+    remark = await complaints.comment(session, complaint=complaint, text=data.text, principal=principal)
+    return CommentOut.model_validate(remark, from_attributes=True)
 
 
 @router.post("/complaints/{complaint_id}/fact-check", response_model=ComplaintOut,
