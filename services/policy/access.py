@@ -35,6 +35,7 @@ ACCESS: dict[str, Access] = {
     "GET /v1/coverage/trend": rule(bureau=REGION, insurer=BOOK, lists=True, note="aggregates"),
     "POST /v1/quotes/{quote_id}/bind": rule(enterprise=FIRM, insurer=BOOK),
     "GET /v1/policies": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True),
+    "GET /v1/lapses": rule(bureau=REGION, lists=True, note="compulsory firms whose cover ended unrenewed"),
     "GET /v1/renewals": rule(enterprise=FIRM, insurer=BOOK, lists=True),
     "GET /v1/policies/{policy_id}": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "GET /v1/policies/{policy_id}/history": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
