@@ -49,6 +49,8 @@ ACCESS: dict[str, Access] = {
     "GET /v1/photos/{photo_id}": every_tenant(),
     "GET /v1/archive/{enterprise_id}": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
     "GET /v1/archive/{enterprise_id}/annual-report.pdf": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION),
+    "GET /v1/archive/{enterprise_id}/file.zip": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION,
+                                                     note="the whole AQ 9010 file"),
     "GET /v1/metrics/prevention": rule(insurer=BOOK, bureau=REGION, lists=True, note="aggregates"),
     "GET /v1/exposure-cases": public("published cases (曝光台)", lists=True),
     "GET /v1/exposure-cases/{case_id}": public(),

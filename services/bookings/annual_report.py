@@ -82,8 +82,9 @@ def _conclusion(planned: int, done: int, overdue: int) -> str:
     return f"{visits}；{hazards}。"
 
 
-def _draw(font: Path, report: AnnualReport) -> bytes:
+def _draw(font: Path, report: AnnualReport, created: datetime) -> bytes:
     pdf = FPDF(format="A4")
+    pdf.set_creation_date(created)  # the platform's clock, so the same report has the same bytes and hash
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("cjk", "", str(font))
     pdf.add_page()
@@ -104,4 +105,4 @@ def _draw(font: Path, report: AnnualReport) -> bytes:
 async def render(session: AsyncSession, ctx: BookingContext, *, enterprise_id: str, year: int) -> bytes:
     report = await annual_report(session, ctx, enterprise_id=enterprise_id, year=year)
     font = require_cjk_font(ctx.settings.cjk_font)
-    return await asyncio.to_thread(_draw, font, report)
+    return await asyncio.to_thread(_draw, font, report, ctx.now().replace(microsecond=0))

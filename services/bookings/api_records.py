@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.bookings import annual_report, archive, hazards, ledger, metrics, plans, repository, thumbnails
+from services.bookings import archive, firm_file, hazards, ledger, metrics, plans, repository, thumbnails
 from services.bookings.api import ANY, Ctx, Paging, Session, split_ids
 from services.bookings.context import BookingContext
 from services.bookings.models import Hazard, Photo, PolicyLedger, ServicePlan, TimeOff, WorkingHours
@@ -396,9 +396,23 @@ async def annual_report_pdf(ctx: Ctx, session: Session, principal: CurrentPrinci
                             year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
     """The firm's annual evaluation report (AQ 9010) for a calendar year, as a PDF: readers of its archive."""
     await _may_read_archive(session, principal, enterprise_id)
-    pdf = await annual_report.render(session, ctx, enterprise_id=enterprise_id, year=year)
+    pdf, entry = await firm_file.annual_report_pdf(session, ctx, enterprise_id=enterprise_id, year=year)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="annual-report-{enterprise_id}-{year}.pdf"',
+        "Cache-Control": "private, no-store", "X-Content-SHA256": entry.content["sha256"],
+        "X-Archive-Seq": str(entry.seq)})
+
+
+@router.get("/archive/{enterprise_id}/file.zip", dependencies=[allow(Role.ENTERPRISE, Role.INSURER, Role.BUREAU)],
+            tags=["archive"], responses={200: {"content": {"application/zip": {}}}}, response_class=Response)
+async def whole_file_zip(ctx: Ctx, session: Session, principal: CurrentPrincipal, enterprise_id: str) -> Response:
+    """The firm's whole AQ 9010 file as a ZIP: each item (contract, service plan, agencies, fee ledger, visit
+    records, this year's annual evaluation report) archived in the hash chain first, and a manifest with each file's
+    SHA-256, its archive entry and the chain head. Readers of the firm's archive."""
+    await _may_read_archive(session, principal, enterprise_id)
+    data = await firm_file.whole_file(session, ctx, enterprise_id=enterprise_id)
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="aq9010-file-{enterprise_id}.zip"',
         "Cache-Control": "private, no-store"})
 
 

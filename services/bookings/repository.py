@@ -347,3 +347,18 @@ async def hazards_of_bookings(session: AsyncSession, booking_ids: Sequence[str])
         return []
     stmt = select(Hazard).where(Hazard.booking_id.in_(list(booking_ids))).order_by(Hazard.id)
     return list((await session.scalars(stmt)).all())
+
+
+# ---------------------------------------------------------------- the firm's AQ 9010 file
+
+
+async def ledgers_of_firm(session: AsyncSession, enterprise_id: str) -> list[PolicyLedger]:
+    """Every policy bookings learnt for the firm, oldest first."""
+    stmt = (select(PolicyLedger).where(PolicyLedger.enterprise_id == enterprise_id)
+            .order_by(PolicyLedger.start_date, PolicyLedger.policy_id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def bookings_of_firm(session: AsyncSession, enterprise_id: str) -> list[Booking]:
+    stmt = select(Booking).where(Booking.enterprise_id == enterprise_id).order_by(Booking.start, Booking.id)
+    return list((await session.scalars(stmt)).all())

@@ -4,7 +4,11 @@ notice to the principal person, the written hazard notice as a PDF, a record fro
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import zipfile
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -13,7 +17,7 @@ from sqlalchemy import delete, select, update
 
 from services.bookings import archive
 from services.bookings.models import ArchiveEntry
-from tests.bookings.conftest import at, general_hazard, major_hazard, working_day
+from tests.bookings.conftest import OTHER_TOWN, at, general_hazard, major_hazard, working_day
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -254,3 +258,106 @@ async def test_the_annual_evaluation_report_reads_back_the_years_plan_visits_haz
     insurer = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
                                    headers=kit.insurer("ins_test"))
     assert insurer.status_code == 200
+
+
+def _read_zip(content: bytes) -> tuple[dict, dict[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    return json.loads(files.pop("manifest.json")), files
+
+
+async def test_the_whole_aq9010_file_downloads_as_a_zip_with_every_item_hashed_and_chained(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    policy = await kit.policy(firm, insurer_id="ins_test", budget_fen=300_000)
+    booking = await kit.booked(agency, firm, at(working_day(3), 9), policy_id=policy)
+    await kit.visited(agency, booking, hazards=[general_hazard(booking)])
+    await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
+    await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id), {"satisfaction": 5})
+    response = await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.enterprise(firm))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    manifest, files = _read_zip(response.content)
+    assert manifest["standard"] == "AQ 9010-2019" and manifest["chain"]["intact"] is True
+    for item in manifest["items"]:  # every file is the one the manifest vouches for
+        assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"], item["path"]
+    assert hashlib.sha256(files["archive.json"]).hexdigest() == manifest["archive_sha256"]
+    chain = json.loads(files["archive.json"])
+    assert manifest["chain"]["head"] == chain[-1]["hash"]
+    for entry in chain:  # the chain recomputes from the file alone
+        assert entry["hash"] == archive.entry_hash(
+            prev_hash=entry["prev_hash"], enterprise_id=firm, seq=entry["seq"], kind=entry["kind"],
+            subject_id=entry["subject_id"], content=entry["content"],
+            created_at=datetime.fromisoformat(entry["created_at"]))
+    by_hash = {e["hash"]: e for e in chain}
+    kinds = {i["kind"] for i in manifest["items"]}
+    assert kinds == {"CONTRACT", "SERVICE_PLAN", "AGENCY_SERVICE", "FEE_LEDGER", "SERVICE_RECORD", "FOLLOW_UP",
+                     "ANNUAL_REPORT"}
+    for item in manifest["items"]:
+        assert by_hash[item["archive_hash"]]["seq"] == item["archive_seq"]
+    [complaints] = manifest["not_available"]
+    assert complaints["item"] == "complaints" and "providers" in complaints["reason"]
+    contract = json.loads(files[f"contract/{policy}.json"])
+    assert (contract["insurer_id"], contract["premium_fen"], contract["prevention_budget_fen"]) == (
+        "ins_test", 1_500_000, 300_000) and contract["number"].startswith("AZ") and contract["end_date"]
+    served = json.loads(files[f"agencies/{agency.id}.json"])
+    assert served["services"][0]["price_fen"] == 80_000 and served["services"][0]["visits"] == 1
+    ledger_lines = json.loads(files[f"fee-ledger/{policy}.json"])["entries"]
+    assert [line["kind"] for line in ledger_lines][:1] == ["BUDGET"] and any(
+        line["kind"] == "SPEND" for line in ledger_lines)
+    plan = json.loads(files[f"service-plan/{policy}.json"])
+    assert plan["visits_per_year"] >= 1 and plan["measures"] and plan["staff"] and plan["guarantees"]
+    [report_path] = [i["path"] for i in manifest["items"] if i["kind"] == "ANNUAL_REPORT"]
+    report_entry = by_hash[next(i["archive_hash"] for i in manifest["items"] if i["kind"] == "ANNUAL_REPORT")]
+    assert report_entry["content"]["sha256"] == hashlib.sha256(files[report_path]).hexdigest()
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(files[report_path])).pages).split())
+    assert "安全生产责任保险事故预防服务年度评估报告" in text and "已完成1次" in text
+
+    again, _ = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.enterprise(firm))).content)
+    assert again["chain"]["head"] == manifest["chain"]["head"]  # nothing changed: nothing archived twice
+    for headers in (kit.insurer("ins_test"), kit.bureau()):
+        assert (await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=headers)).status_code == 200
+    for headers in (kit.enterprise("ent_other"), kit.insurer("ins_other"), kit.bureau(OTHER_TOWN),
+                    kit.agency(agency.id)):
+        refused = await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=headers)
+        assert refused.status_code == 403 and refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_changed_contract_is_archived_as_a_new_entry_and_an_edited_one_breaks_the_chain(kit):
+    firm = await kit.firm()
+    policy = await kit.policy(firm, budget_fen=200_000)
+    first, _ = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.enterprise(firm))).content)
+    await kit.deliver("policy.policy.cancelled", {"policy_id": policy, "reason": "test", "refund_fen": 0})
+    second, files = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip",
+                                                    headers=kit.enterprise(firm))).content)
+    contracts = [e for e in json.loads(files["archive.json"]) if e["kind"] == "CONTRACT"]
+    assert [c["content"]["status"] for c in contracts] == ["ACTIVE", "CANCELLED"]  # both versions kept
+    assert second["chain"]["head"] != first["chain"]["head"]
+    database = kit.bookings.state.runtime.database
+    async with database.transaction() as session:
+        row = (await session.scalars(select(ArchiveEntry).where(ArchiveEntry.enterprise_id == firm,
+                                                                ArchiveEntry.kind == "CONTRACT"))).first()
+        await session.execute(update(ArchiveEntry).where(ArchiveEntry.id == row.id)
+                              .values(content={**row.content, "premium_fen": 1}))
+    doctored, _ = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip",
+                                                  headers=kit.enterprise(firm))).content)
+    assert doctored["chain"]["intact"] is False and doctored["chain"]["broken_at"] == row.seq
+
+
+async def test_the_annual_report_is_stored_in_the_archive_with_its_hash_when_generated(kit):
+    firm = await kit.firm()
+    await kit.policy(firm)
+    year = working_day(0).year
+    response = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
+                                    headers=kit.enterprise(firm))
+    assert response.status_code == 200
+    entries = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()["entries"]
+    [report] = [e for e in entries if e["kind"] == "ANNUAL_REPORT"]
+    assert report["subject_id"] == str(year)
+    assert report["content"]["sha256"] == hashlib.sha256(response.content).hexdigest()
+    assert response.headers["x-content-sha256"] == report["content"]["sha256"]
+    twice = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": year},
+                                 headers=kit.enterprise(firm))
+    assert twice.content == response.content  # same report: the stored copy, no second entry
+    entries = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()["entries"]
+    assert [e["kind"] for e in entries].count("ANNUAL_REPORT") == 1
