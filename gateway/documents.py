@@ -1,8 +1,10 @@
-"""Documents as PDFs next to the report downloads (GraphQL carries no files): the policy certificate
-(``/reports/policies/{id}/certificate.pdf``, from the policy service) and a visit's written hazard notice
-(``/reports/bookings/{id}/hazard-notice.pdf``, from the bookings service). The caller's Bearer token goes through
-and the service decides who may read (the firm its own, the insurer its book, the bureau its region; the visit's
-parties for a notice); its problems (``FORBIDDEN``, ``NOT_FOUND``, ``INVALID_STATE``) come back as they are."""
+"""Documents as files next to the report downloads (GraphQL carries no files): the policy certificate
+(``/reports/policies/{id}/certificate.pdf``, from the policy service), a visit's written hazard notice
+(``/reports/bookings/{id}/hazard-notice.pdf``), a firm's annual evaluation report and its whole AQ 9010 file as a ZIP
+(``/reports/archive/{id}/annual-report.pdf``, ``/reports/archive/{id}/file.zip``), from the bookings service. The
+caller's Bearer token goes through and the service decides who may read (the firm its own, the insurer its book, the
+bureau its region; the visit's parties for a notice); its problems (``FORBIDDEN``, ``NOT_FOUND``, ``INVALID_STATE``)
+come back as they are."""
 
 from __future__ import annotations
 
@@ -32,12 +34,13 @@ def certificate_path(policy_id: str) -> str:
     return f"/reports/policies/{policy_id}/certificate.pdf"
 
 
-async def _pdf(request: Request, service: str, path: str, token: str | None, filename: str) -> Response:
+async def _pdf(request: Request, service: str, path: str, token: str | None, filename: str,
+               media_type: str = "application/pdf") -> Response:
     endpoint: ServiceEndpoint = request.app.state.gateway.endpoints[service]
     response = await endpoint.send("GET", path, token=token)  # 4xx: the service's problem; 5xx: SERVICE_UNAVAILABLE
     disposition = response.headers.get("content-disposition") or f'attachment; filename="{filename}"'
     # private: the answer depends on who asks
-    return Response(response.content, media_type="application/pdf",
+    return Response(response.content, media_type=media_type,
                     headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store",
                              "X-Content-Type-Options": "nosniff"})
 
@@ -62,3 +65,11 @@ async def annual_report(request: Request, principal: CurrentPrincipal, enterpris
                         year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
     return await _pdf(request, "bookings", f"/v1/archive/{enterprise_id}/annual-report.pdf?year={year}",
                       principal.token, f"annual-report-{enterprise_id}-{year}.pdf")
+
+
+@router.get("/archive/{enterprise_id}/file.zip", dependencies=[ANY_ROLE], response_class=Response,
+            responses={**PDF_RESPONSES, 200: {"content": {"application/zip": {}}}},
+            summary="a firm's whole AQ 9010 file (服务档案) as a ZIP with a manifest of SHA-256s and the chain head")
+async def whole_file(request: Request, principal: CurrentPrincipal, enterprise_id: DocumentId) -> Response:
+    return await _pdf(request, "bookings", f"/v1/archive/{enterprise_id}/file.zip", principal.token,
+                      f"aq9010-file-{enterprise_id}.zip", media_type="application/zip")

@@ -4,13 +4,20 @@ and ``Policy.certificateUrl`` says when there is a certificate to download."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import uuid
+import zipfile
 from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
-from .test_platform_journey import buy_policy, china_today, register_firm
+from gateway.accounts import service as accounts
+from services.kernel.auth import Role
+
+from .test_platform_journey import buy_policy, china_today, register_firm, wait_for
 from .test_platform_photos import another_firms_token, checked_in_visit
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
@@ -111,3 +118,48 @@ async def test_the_firm_downloads_its_annual_evaluation_report(platform):
     assert "安全生产责任保险事故预防服务年度评估报告" in text and f"评估年度：{year}年" in text
     refused = await get(platform, f"/reports/archive/{firm}/annual-report.pdf?year={year}", as_="agency")
     assert refused.status_code == 403
+
+
+async def firms_token(platform, firm: str) -> str:
+    """A login of the firm's own (the demo firm's account belongs to the demo firm)."""
+    email = f"file-firm-{uuid.uuid4().hex[:6]}@test.anze.cn"
+    gateway = platform.gateway
+    async with gateway.database.transaction() as session:
+        await accounts.add_account(session=session, email=email, password="file-firm-password", role=Role.ENTERPRISE,
+                                   org_id=firm, hasher=gateway.account_policy.hasher)
+    body = await platform.gql('mutation($e: String!) { login(email: $e, password: "file-firm-password") { '
+                              "... on AuthPayload { token } } }", {"e": email})
+    return str(body["data"]["login"]["token"])
+
+
+async def test_the_firm_its_insurer_and_its_bureau_download_the_whole_aq9010_file(platform):
+    firm = await register_firm(platform)
+    bought = await buy_policy(platform, firm, as_="admin")
+    token = await firms_token(platform, firm)
+    path = f"/reports/archive/{firm}/file.zip"
+
+    async def contract_known() -> bool:  # bookings learns the policy from its event
+        ledgers = await get(platform, path, as_="insurer")
+        return ledgers.status_code == 200
+    await wait_for(contract_known)
+    response = await get(platform, path, token=token)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert f"aq9010-file-{firm}.zip" in response.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["chain"]["intact"] is True and manifest["chain"]["head"] == json.loads(
+        files["archive.json"])[-1]["hash"]
+    for item in manifest["items"]:
+        assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"], item["path"]
+    assert {"CONTRACT", "SERVICE_PLAN", "FEE_LEDGER", "ANNUAL_REPORT"} <= {i["kind"] for i in manifest["items"]}
+    [contract] = [i["path"] for i in manifest["items"] if i["kind"] == "CONTRACT"]
+    assert json.loads(files[contract])["policy_id"] == bought["id"]
+    [report] = [i["path"] for i in manifest["items"] if i["kind"] == "ANNUAL_REPORT"]
+    assert "安全生产责任保险事故预防服务年度评估报告" in pdf_text(files[report])
+    for reader in ("insurer", "bureau"):
+        assert (await get(platform, path, as_=reader)).status_code == 200, reader
+    for refused in (await get(platform, path, as_="agency"),
+                    await get(platform, path, token=await another_firms_token(platform))):
+        assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN"
