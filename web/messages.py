@@ -709,6 +709,14 @@ EN: dict[str, str] = {
     '（当日起不再承保）': ' (not covered from that day)',
     # documents (policy certificate, hazard notice)
     '下载保单': 'Download policy',
+    '服务档案': 'Service file',
+    '按 AQ 9010-2019 保存的服务档案：保险合同、服务计划、服务机构、经费台账、服务记录与年度评估报告，每项附防篡改哈希。':
+        'The service file kept under AQ 9010-2019: the insurance contract, service plan, agencies, fee ledger, '
+        'service records and annual evaluation report, each with its tamper-evident hash.',
+    '下载年度评估报告': 'Download annual evaluation report',
+    '下载全部档案': 'Download the whole file',
+    '暂无服务档案': 'No service file yet',
+    '该企业尚无可下载的服务档案。': 'This firm has no service file to download yet.',
     '保单文件': 'Policy document',
     '下载整改通知书': 'Download hazard notice',
     '暂无保险凭证': 'No policy certificate yet',

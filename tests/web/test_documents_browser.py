@@ -7,10 +7,15 @@ firm here. The visit is the demo agency's, five weeks ahead, past the times the 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import time
 import uuid
+import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from pypdf import PdfReader
 
@@ -32,7 +37,7 @@ def firm(platform_url: str) -> dict[str, str]:
     made = insured_firm(Api(platform_url), name=f"演示-保单下载测试厂{uuid.uuid4().hex[:4]}", town=ZHOUXIANG,
                         password=FIRM_PASSWORD, employees=15, industry="C38", limit="lowest", reference="BANK-DOC-1",
                         email_prefix="documents", revenue_fen=500_000_000, phone="13900005678")
-    return {**made, "firm": made["name"]}  # the certificate shows the firm's name
+    return {**made, "firm_id": made["firm"], "firm": made["name"]}  # the certificate shows the firm's name
 
 
 def downloaded_text(page, link: str) -> tuple[str, str]:
@@ -88,6 +93,70 @@ def test_insurer_downloads_the_certificate_from_its_policy_page(open_page, shots
     shots(page, "insurer-policy-page")
     _, text = downloaded_text(page, "#download-certificate")
     assert firm["number"] in text and firm["firm"] in text
+
+
+def downloaded_file(page, link: str) -> tuple[str, dict, dict[str, bytes]]:
+    """Click the link and open the ZIP the browser saved: (its name, its manifest, its files), each file checked
+    against the SHA-256 the manifest gives for it."""
+    with page.expect_download() as started:
+        page.click(link)
+    download = started.value
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"PK"), content[:200]
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    manifest = json.loads(files.pop("manifest.json"))
+    for item in manifest["items"]:
+        assert hashlib.sha256(files[item["path"]]).hexdigest() == item["sha256"], item["path"]
+    return download.suggested_filename, manifest, files
+
+
+def wait_until_bookings_knows_the_policy(platform_url: str, firm_id: str) -> None:
+    """Bookings learns the policy from its event: the insurer may read the firm's file once it has."""
+    token = Api(platform_url).login("insurer@demo.anze.cn")
+    for _ in range(60):
+        answer = httpx.get(f"{platform_url}/reports/archive/{firm_id}/file.zip",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        if answer.status_code == 200:
+            return
+        time.sleep(0.5)  # polling a live server, not reading the clock
+    raise AssertionError(f"bookings never learnt the policy: {answer.status_code} {answer.text[:200]}")
+
+
+def test_firm_downloads_its_annual_report_and_whole_file_from_its_page(open_page, shots, firm, platform_url) -> None:
+    wait_until_bookings_knows_the_policy(platform_url, firm["firm_id"])
+    page = open_page()
+    log_in(page, firm["email"], FIRM_PASSWORD)
+    page.goto("/firm")
+    card = page.locator("#service-file")
+    assert card.locator("h2").inner_text() == "服务档案"
+    assert page.locator("#download-file").inner_text() == "下载全部档案"
+    shots(page, "firm-service-file")
+    name, text = downloaded_text(page, "#download-annual-report")
+    assert name == f"annual-report-{firm['firm_id']}-{today().year}.pdf"
+    assert "安全生产责任保险事故预防服务年度评估报告" in text and firm["firm"] in text
+    name, manifest, files = downloaded_file(page, "#download-file")
+    assert name == f"aq9010-file-{firm['firm_id']}.zip"
+    assert manifest["chain"]["intact"] is True and manifest["standard"] == "AQ 9010-2019"
+    kinds = {item["kind"] for item in manifest["items"]}
+    assert {"CONTRACT", "SERVICE_PLAN", "FEE_LEDGER", "ANNUAL_REPORT"} <= kinds, kinds
+    contract = json.loads(files[f"contract/{firm['policy']}.json"])
+    assert contract["number"] == firm["number"] and contract["premium_fen"] == int(firm["premium"])
+    assert [n["item"] for n in manifest["not_available"]] == ["complaints"]
+
+
+def test_insurer_downloads_the_firms_whole_file_from_its_policy_page(open_page, shots, firm, platform_url) -> None:
+    wait_until_bookings_knows_the_policy(platform_url, firm["firm_id"])
+    page = open_page()
+    log_in(page, "insurer@demo.anze.cn")
+    page.goto(f"/insurer/policies/{firm['policy']}")
+    assert page.locator("#download-file").inner_text() == "下载全部档案"
+    shots(page, "insurer-service-file")
+    name, manifest, files = downloaded_file(page, "#download-file")
+    assert name == f"aq9010-file-{firm['firm_id']}.zip" and manifest["chain"]["intact"] is True
+    assert f"contract/{firm['policy']}.json" in files
+    _, text = downloaded_text(page, "#download-annual-report")
+    assert "安全生产责任保险事故预防服务年度评估报告" in text and firm["firm"] in text
 
 
 @pytest.fixture(scope="module")
