@@ -16,6 +16,7 @@ from services.bookings.models import ArchiveEntry
 from services.kernel.ids import new_id
 
 GENESIS = "0" * 64
+KEEP_YEARS = 5  # AQ 9010: the file is kept at least five years
 
 
 def entry_hash(*, prev_hash: str, enterprise_id: str, seq: int, kind: str, subject_id: str,

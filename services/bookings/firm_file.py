@@ -134,13 +134,25 @@ async def annual_report_pdf(session: AsyncSession, ctx: BookingContext, *, enter
     return pdf, entry
 
 
+async def report_years(session: AsyncSession, enterprise_id: str, this_year: int) -> list[int]:
+    """This year and every earlier year a policy of the firm covered: the years the file has a report for."""
+    years = {this_year}
+    for policy in await repository.ledgers_of_firm(session, enterprise_id):
+        if policy.start_date is not None and policy.start_date.year <= this_year:
+            last = min(policy.end_date.year if policy.end_date else this_year, this_year)
+            years.update(range(max(policy.start_date.year, this_year - archive.KEEP_YEARS), last + 1))
+    return sorted(years)
+
+
 async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_id: str) -> bytes:
-    """The ZIP: the year's annual report generated (and archived) now, every other item archived, then each item's
-    latest archived version as a file, ``archive.json`` with the whole chain, and ``manifest.json``."""
+    """The ZIP: the annual reports (this year and each earlier year a policy covered, within the five kept) generated
+    and archived, every other item archived, then each item's latest archived version as a file, ``archive.json``
+    with the whole chain, and ``manifest.json``."""
     if await repository.get_enterprise(session, enterprise_id) is None:
         raise NotFound(f"no firm {enterprise_id}")
     now = ctx.now()
-    await annual_report_pdf(session, ctx, enterprise_id=enterprise_id, year=now.astimezone(ctx.calendar.tz).year)
+    for year in await report_years(session, enterprise_id, now.astimezone(ctx.calendar.tz).year):
+        await annual_report_pdf(session, ctx, enterprise_id=enterprise_id, year=year)
     await archive_items(session, enterprise_id=enterprise_id, now=now)
     rows = await archive.entries(session, enterprise_id)
     check = await archive.verify_chain(session, enterprise_id)

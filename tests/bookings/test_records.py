@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -17,7 +17,9 @@ from sqlalchemy import delete, select, update
 
 from services.bookings import archive
 from services.bookings.models import ArchiveEntry
-from tests.bookings.conftest import OTHER_TOWN, at, general_hazard, major_hazard, working_day
+from services.kernel import clock
+from services.kernel.ids import new_id
+from tests.bookings.conftest import GUANHAIWEI, OTHER_TOWN, at, general_hazard, major_hazard, working_day
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -361,3 +363,20 @@ async def test_the_annual_report_is_stored_in_the_archive_with_its_hash_when_gen
     assert twice.content == response.content  # same report: the stored copy, no second entry
     entries = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()["entries"]
     assert [e["kind"] for e in entries].count("ANNUAL_REPORT") == 1
+
+
+async def test_the_file_has_an_annual_report_for_each_year_a_policy_covered(kit):
+    firm = await kit.firm()
+    today = clock.today()
+    await kit.deliver("policy.policy.activated", {
+        "policy_id": new_id("pol"), "number": "AZ-LAST-YEAR", "enterprise_id": firm, "insurer_id": "ins_test",
+        "product_id": "prd_test", "town_code": GUANHAIWEI, "headcount": 8, "premium_fen": 1_000_000,
+        "prevention_budget_fen": 200_000, "start_date": (today - timedelta(days=400)).isoformat(),
+        "end_date": (today - timedelta(days=36)).isoformat(), "risk_color": "YELLOW"})
+    manifest, files = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip",
+                                                      headers=kit.enterprise(firm))).content)
+    reports = sorted(i["path"] for i in manifest["items"] if i["kind"] == "ANNUAL_REPORT")
+    first = (today - timedelta(days=400)).year
+    assert reports == [f"annual-report/annual-report-{firm}-{year}.pdf" for year in range(first, today.year + 1)]
+    last_year = "".join(PdfReader(io.BytesIO(files[reports[0]])).pages[0].extract_text().split())
+    assert f"评估年度：{first}年" in last_year and "AZ-LAST-YEAR" in last_year
