@@ -159,6 +159,18 @@ def test_insurer_downloads_the_firms_whole_file_from_its_policy_page(open_page, 
     assert "安全生产责任保险事故预防服务年度评估报告" in text and firm["firm"] in text
 
 
+def test_bureau_downloads_the_firms_whole_file_from_the_firms_page(open_page, shots, firm, platform_url) -> None:
+    wait_until_bookings_knows_the_policy(platform_url, firm["firm_id"])
+    page = open_page()
+    log_in(page, "bureau@demo.anze.cn")
+    page.goto(f"/bureau/enterprises/{firm['firm_id']}")
+    assert page.locator("#download-file").inner_text() == "下载全部档案"
+    shots(page, "bureau-firm-page")
+    name, manifest, files = downloaded_file(page, "#download-file")
+    assert name == f"aq9010-file-{firm['firm_id']}.zip" and manifest["chain"]["intact"] is True
+    assert f"contract/{firm['policy']}.json" in files
+
+
 @pytest.fixture(scope="module")
 def visit(platform_url: str) -> dict[str, str]:
     return visit_with_a_hazard(Api(platform_url), password=FIRM_PASSWORD, town=GUANHAIWEI, hazard=HAZARD_TEXT)

@@ -1,8 +1,8 @@
 """Documents to download from the pages: the policy certificate (保险凭证) for the firm and the insurer, a visit's
 written hazard notice (事故隐患整改通知书) for the firm and the expert, and a firm's annual evaluation report
-(年度服务评估报告) and its whole AQ 9010 file (服务档案, a ZIP) for the firm and the insurer of its policies. Each is
-fetched through the gateway's ``/reports`` with the user's token, so the service decides who may have it: another
-firm's policy is the 403 page, never the PDF."""
+(年度服务评估报告) and its whole AQ 9010 file (服务档案, a ZIP) for the firm, the insurer of its policies and the
+bureau of its region. Each is fetched through the gateway's ``/reports`` with the user's token, so the service
+decides who may have it: another firm's policy is the 403 page, never the PDF."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ router = APIRouter()
 Firm = Depends(require("ENTERPRISE"))
 Insurer = Depends(require("INSURER"))
 Expert = Depends(require("EXPERT"))
+Bureau = Depends(require("BUREAU"))
 
 DOCUMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the gateway's rule; anything else is no such page
 # what the page says when the service has no such document (yet), by document
@@ -106,4 +107,16 @@ async def insurer_annual_report(request: Request, enterprise_id: str, user: Sess
 
 @router.get("/insurer/firms/{enterprise_id}/file.zip")
 async def insurer_whole_file(request: Request, enterprise_id: str, user: SessionUser = Insurer) -> Response:
+    return await _pdf(request, user, enterprise_id, _file(enterprise_id), NO_FILE, media_type="application/zip")
+
+
+@router.get("/bureau/enterprises/{enterprise_id}/annual-report.pdf")
+async def bureau_annual_report(request: Request, enterprise_id: str, user: SessionUser = Bureau,
+                               year: Year = None) -> Response:
+    return await _pdf(request, user, enterprise_id, _report(enterprise_id), NO_FILE,
+                      {"year": year or clock.today().year})
+
+
+@router.get("/bureau/enterprises/{enterprise_id}/file.zip")
+async def bureau_whole_file(request: Request, enterprise_id: str, user: SessionUser = Bureau) -> Response:
     return await _pdf(request, user, enterprise_id, _file(enterprise_id), NO_FILE, media_type="application/zip")
