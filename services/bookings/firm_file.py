@@ -158,11 +158,18 @@ async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_i
     check = await archive.verify_chain(session, enterprise_id)
     files: dict[str, bytes] = {}
     items: list[dict[str, Any]] = []
+    missing: list[dict[str, Any]] = []
     visit_records = [r for r in rows if r.kind in VISIT_KINDS]
     for entry in [*_latest([r for r in rows if r.kind not in VISIT_KINDS]).values(), *visit_records]:
         if entry.kind == REPORT:
             path = f"annual-report/{entry.content['filename']}"
-            data = await ctx.storage.get(entry.content["storage_key"])
+            try:
+                data = await ctx.storage.get(entry.content["storage_key"])
+            except FileNotFoundError:  # an older year's stored copy is gone: said, not hidden
+                missing.append({"path": path, "kind": entry.kind, "subject_id": entry.subject_id,
+                                "sha256": entry.content["sha256"], "archive_seq": entry.seq,
+                                "archive_hash": entry.hash, "reason": "the stored copy cannot be read"})
+                continue
         else:
             suffix = f"-{entry.seq}" if entry.kind in VISIT_KINDS else ""
             path = f"{FOLDERS.get(entry.kind, entry.kind.lower())}/{entry.subject_id}{suffix}.json"
@@ -179,7 +186,7 @@ async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_i
                           "problem": check.problem, "head": rows[-1].hash if rows else archive.GENESIS},
                 "items": sorted(items, key=lambda i: (i["kind"], i["path"])),
                 "archive_sha256": hashlib.sha256(files["archive.json"]).hexdigest(),
-                "not_available": NOT_AVAILABLE}
+                "not_available": NOT_AVAILABLE, "missing": missing}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", canonical(manifest))

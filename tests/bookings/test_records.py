@@ -380,3 +380,20 @@ async def test_the_file_has_an_annual_report_for_each_year_a_policy_covered(kit)
     assert reports == [f"annual-report/annual-report-{firm}-{year}.pdf" for year in range(first, today.year + 1)]
     last_year = "".join(PdfReader(io.BytesIO(files[reports[0]])).pages[0].extract_text().split())
     assert f"评估年度：{first}年" in last_year and "AZ-LAST-YEAR" in last_year
+
+
+async def test_an_older_report_whose_stored_copy_is_gone_is_listed_as_missing_not_a_server_error(kit):
+    firm = await kit.firm()
+    old_year = clock.today().year - 6  # outside the years the file regenerates
+    response = await kit.client.get(f"/v1/archive/{firm}/annual-report.pdf", params={"year": old_year},
+                                    headers=kit.enterprise(firm))
+    assert response.status_code == 200
+    entries = (await kit.client.get(f"/v1/archive/{firm}", headers=kit.enterprise(firm))).json()["entries"]
+    [stored] = [e for e in entries if e["kind"] == "ANNUAL_REPORT"]
+    (kit.ctx.storage.root / stored["content"]["storage_key"]).unlink()
+    answer = await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.enterprise(firm))
+    assert answer.status_code == 200, answer.text
+    manifest, files = _read_zip(answer.content)
+    [gone] = manifest["missing"]
+    assert gone["subject_id"] == str(old_year) and gone["sha256"] == stored["content"]["sha256"]
+    assert gone["path"] not in files
