@@ -67,7 +67,7 @@ async def test_activation_while_bookings_is_down_reaches_the_ledger_exactly_once
 
     await asyncio.to_thread(supervisor.start, "bookings")
     await asyncio.to_thread(supervisor.wait_ready, "bookings")
-    ledger = await steps.eventually(lambda: _ledger(config, insurer.token, policy_id))
+    ledger = await steps.eventually(lambda: _ledger(config, insurer.token, policy_id), within=90)  # a restart + catch-up
     assert ledger["budget_fen"] == budget
 
     # The same event once more, under a new message id so that JetStream does not drop it itself:
@@ -78,7 +78,7 @@ async def test_activation_while_bookings_is_down_reaches_the_ledger_exactly_once
     try:
         await bus.js.publish(bus.subject("policy.policy.activated"), body, stream=config.stream,
                              headers={"Nats-Msg-Id": uuid.uuid4().hex})
-        await steps.eventually(lambda: _consumer_idle(bus, config.stream))
+        await steps.eventually(lambda: _consumer_idle(bus, config.stream), within=90)
     finally:
         await bus.close()
     again = await _ledger(config, insurer.token, policy_id)
