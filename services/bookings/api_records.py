@@ -410,7 +410,8 @@ async def whole_file_zip(ctx: Ctx, session: Session, principal: CurrentPrincipal
     records, this year's annual evaluation report) archived in the hash chain first, and a manifest with each file's
     SHA-256, its archive entry and the chain head. Readers of the firm's archive."""
     await _may_read_archive(session, principal, enterprise_id)
-    data = await firm_file.whole_file(session, ctx, enterprise_id=enterprise_id)
+    data = await firm_file.whole_file(session, ctx, enterprise_id=enterprise_id,
+                                      insurer_id=(principal.org or "-") if principal.role is Role.INSURER else None)
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="aq9010-file-{enterprise_id}.zip"',
         "Cache-Control": "private, no-store"})

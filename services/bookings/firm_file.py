@@ -144,7 +144,30 @@ async def report_years(session: AsyncSession, enterprise_id: str, this_year: int
     return sorted(years)
 
 
-async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_id: str) -> bytes:
+POLICY_KINDS = (CONTRACT, PLAN, FEE_LEDGER)  # items about one policy, named by its id
+
+
+async def _hidden_policies(session: AsyncSession, enterprise_id: str, insurer_id: str | None) -> set[str]:
+    """The firm's policies with other insurers: an insurer downloading the file sees their entries by hash only
+    (a competitor's premium, plan and ledger are not its business); None (the firm, the bureau) hides nothing."""
+    if insurer_id is None:
+        return set()
+    return {p.policy_id for p in await repository.ledgers_of_firm(session, enterprise_id)
+            if p.insurer_id != insurer_id}
+
+
+def _redacted(entry: ArchiveEntry, hidden: set[str]) -> bool:
+    if not hidden:
+        return False
+    if entry.kind in POLICY_KINDS:
+        return entry.subject_id in hidden
+    if entry.kind == REPORT:  # a year's report covers every policy of that year, another insurer's too
+        return bool(set(entry.content.get("policy_ids") or hidden) & hidden)
+    return False
+
+
+async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_id: str,
+                     insurer_id: str | None = None) -> bytes:
     """The ZIP: the annual reports (this year and each earlier year a policy covered, within the five kept) generated
     and archived, every other item archived, then each item's latest archived version as a file, ``archive.json``
     with the whole chain, and ``manifest.json``."""
@@ -156,11 +179,16 @@ async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_i
     await archive_items(session, enterprise_id=enterprise_id, now=now)
     rows = await archive.entries(session, enterprise_id)
     check = await archive.verify_chain(session, enterprise_id)
+    hidden = await _hidden_policies(session, enterprise_id, insurer_id)
+    redacted = [{"kind": r.kind, "subject_id": r.subject_id, "archive_seq": r.seq, "archive_hash": r.hash,
+                 "reason": "another insurer's policy: shown by its hash only"} for r in rows if _redacted(r, hidden)]
     files: dict[str, bytes] = {}
     items: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
     visit_records = [r for r in rows if r.kind in VISIT_KINDS]
     for entry in [*_latest([r for r in rows if r.kind not in VISIT_KINDS]).values(), *visit_records]:
+        if _redacted(entry, hidden):
+            continue
         if entry.kind == REPORT:
             path = f"annual-report/{entry.content['filename']}"
             try:
@@ -178,7 +206,9 @@ async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_i
         items.append({"path": path, "kind": entry.kind, "subject_id": entry.subject_id,
                       "sha256": hashlib.sha256(data).hexdigest(), "archive_seq": entry.seq,
                       "archive_hash": entry.hash})
-    files["archive.json"] = canonical([{"seq": r.seq, "kind": r.kind, "subject_id": r.subject_id, "content": r.content,
+    files["archive.json"] = canonical([{"seq": r.seq, "kind": r.kind, "subject_id": r.subject_id,
+                                        "content": None if _redacted(r, hidden) else r.content,
+                                        "redacted": _redacted(r, hidden),
                                         "prev_hash": r.prev_hash, "hash": r.hash, "created_at": r.created_at,
                                         "retain_until": r.retain_until} for r in rows])
     manifest = {"enterprise_id": enterprise_id, "standard": STANDARD, "generated_at": now,
@@ -186,7 +216,7 @@ async def whole_file(session: AsyncSession, ctx: BookingContext, *, enterprise_i
                           "problem": check.problem, "head": rows[-1].hash if rows else archive.GENESIS},
                 "items": sorted(items, key=lambda i: (i["kind"], i["path"])),
                 "archive_sha256": hashlib.sha256(files["archive.json"]).hexdigest(),
-                "not_available": NOT_AVAILABLE, "missing": missing}
+                "not_available": NOT_AVAILABLE, "missing": missing, "redacted": redacted}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", canonical(manifest))

@@ -397,3 +397,23 @@ async def test_an_older_report_whose_stored_copy_is_gone_is_listed_as_missing_no
     [gone] = manifest["missing"]
     assert gone["subject_id"] == str(old_year) and gone["sha256"] == stored["content"]["sha256"]
     assert gone["path"] not in files
+
+
+async def test_an_insurer_sees_another_insurers_policy_in_the_file_by_its_hash_only(kit):
+    firm = await kit.firm()
+    ours = await kit.policy(firm, insurer_id="ins_a", budget_fen=300_000)
+    theirs = await kit.policy(firm, insurer_id="ins_b", budget_fen=200_000)
+    response = await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.insurer("ins_a"))
+    assert response.status_code == 200, response.text
+    manifest, files = _read_zip(response.content)
+    assert f"contract/{ours}.json" in files and f"fee-ledger/{ours}.json" in files
+    assert not [path for path in files if theirs in path]  # no premium, plan or ledger of the competitor
+    assert not [path for path in files if path.startswith("annual-report/")]  # a report covers both policies
+    chain = json.loads(files["archive.json"])
+    hidden = [e for e in chain if e["subject_id"] == theirs]
+    assert hidden and all(e["redacted"] and e["content"] is None and e["hash"] for e in hidden)
+    assert {(r["kind"], r["subject_id"]) for r in manifest["redacted"]} >= {("CONTRACT", theirs), ("FEE_LEDGER", theirs)}
+    assert manifest["chain"]["intact"] is True  # checked by the service over the whole chain
+    own, own_files = _read_zip((await kit.client.get(f"/v1/archive/{firm}/file.zip",
+                                                     headers=kit.enterprise(firm))).content)
+    assert f"contract/{theirs}.json" in own_files and not own["redacted"]  # the firm sees its whole file
