@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.bookings import ledger, plans, repository
+from services.bookings import archive, ledger, plans, repository
 from services.bookings.context import BookingContext
 from services.bookings.events import BOOKING_FLAGGED, booking_event
 from services.bookings.models import AgencyFlag, EnterpriseRef
@@ -97,7 +97,17 @@ def handlers(ctx: BookingContext) -> dict[str, Handler]:
                 booking.flag = why
                 booking_event(session, BOOKING_FLAGGED, booking, flag=why)
 
+    async def complaint(session: AsyncSession, event: Event) -> None:
+        """A complaint filed or answered goes into the firm's AQ 9010 archive as it happens (the standard's file
+        holds the complaint handling records); the complaint itself stays the providers service's."""
+        p = dict(event.payload)
+        await archive.append(session, enterprise_id=str(p["enterprise_id"]), kind="COMPLAINT",
+                             subject_id=str(p["complaint_id"]), content={"step": event.name.rsplit(".", 1)[1], **p},
+                             now=ctx.now())
+
     table = {
+        "providers.complaint.filed": complaint,
+        "providers.complaint.answered": complaint,
         "policy.enterprise.registered": enterprise,
         "policy.enterprise.updated": enterprise,
         "policy.policy.activated": activated,
@@ -122,6 +132,7 @@ REQUIRED = {
     "policy.policy.budget_changed": ("policy_id", "prevention_budget_fen"),
     "policy.policy": ("policy_id",),
     "providers.agency": ("agency_id",),
+    "providers.complaint": ("complaint_id", "enterprise_id"),
 }
 
 

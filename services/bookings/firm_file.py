@@ -10,7 +10,8 @@ Items and where bookings has them (it never reads another service's database):
 - the agency contracts (服务机构): the agencies that served the firm, from its bookings (offering, service type,
   price per visit, funding, number of visits); bookings does not hold the insurer's panel agreements;
 - the fee ledger (预防服务经费台账): each policy's prevention ledger with every line;
-- complaints (投诉): held by the providers service, not by bookings; listed in the manifest as not available;
+- complaints (投诉处理记录): archived when providers' ``providers.complaint.filed`` / ``.answered`` events arrive
+  (``consumers.py``), one entry per step, like the visit records;
 - the annual evaluation report (年度服务评估报告): the PDF, stored and archived with its SHA-256 when generated.
 
 Items other than the visit records are archived when the file or the annual report is produced: a new entry is
@@ -36,11 +37,12 @@ from services.kernel.errors import NotFound
 
 STANDARD = "AQ 9010-2019"
 CONTRACT, PLAN, AGENCY, FEE_LEDGER, REPORT = "CONTRACT", "SERVICE_PLAN", "AGENCY_SERVICE", "FEE_LEDGER", "ANNUAL_REPORT"
-VISIT_KINDS = {"SERVICE_RECORD": "service-records", "CORRECTION": "corrections", "FOLLOW_UP": "follow-ups"}
+COMPLAINT = "COMPLAINT"
+# kinds archived as they happen, every version kept in the file (the others: their latest version)
+VISIT_KINDS = {"SERVICE_RECORD": "service-records", "CORRECTION": "corrections", "FOLLOW_UP": "follow-ups",
+               COMPLAINT: "complaints"}
 FOLDERS = {CONTRACT: "contract", PLAN: "service-plan", AGENCY: "agencies", FEE_LEDGER: "fee-ledger", **VISIT_KINDS}
-NOT_AVAILABLE = [{"item": "complaints", "title": "投诉处理记录",
-                  "reason": "complaints are kept by the providers service; bookings holds none, so this file "
-                            "cannot include them"}]
+NOT_AVAILABLE: list[dict[str, str]] = []  # every item of the standard's file is in it
 
 
 def canonical(content: Any) -> bytes:

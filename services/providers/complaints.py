@@ -101,8 +101,8 @@ async def file_complaint(session: AsyncSession, *, data: ComplaintIn, principal:
     await session.flush()
     record_event(session, Outbox, "providers.complaint.filed", {
         "complaint_id": complaint.id, "agency_id": agency.id, "enterprise_id": complaint.enterprise_id,
-        "booking_id": complaint.booking_id, "town_code": complaint.town_code,
-        "due_on": complaint.due_on.isoformat()})
+        "booking_id": complaint.booking_id, "town_code": complaint.town_code, "subject": complaint.subject,
+        "received_on": complaint.received_on.isoformat(), "due_on": complaint.due_on.isoformat()})
     return complaint
 
 
@@ -164,7 +164,9 @@ async def answer(session: AsyncSession, *, complaint: Complaint, agency: Agency,
     await session.flush()
     record_event(session, Outbox, "providers.complaint.answered", {
         "complaint_id": complaint.id, "agency_id": agency.id, "enterprise_id": complaint.enterprise_id,
-        "due_on": complaint.due_on.isoformat(), "late": local_today(complaint.answered_at) > complaint.due_on})
+        "due_on": complaint.due_on.isoformat(), "answered_on": local_today(complaint.answered_at).isoformat(),
+        "measures": complaint.answer_measures,
+        "late": local_today(complaint.answered_at) > complaint.due_on})
     return complaint
 
 

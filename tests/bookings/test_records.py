@@ -276,6 +276,12 @@ async def test_the_whole_aq9010_file_downloads_as_a_zip_with_every_item_hashed_a
     await kit.visited(agency, booking, hazards=[general_hazard(booking)])
     await kit.post(f"/v1/bookings/{booking['id']}/acknowledge", kit.enterprise(firm))
     await kit.post(f"/v1/bookings/{booking['id']}/follow-up", kit.agency(agency.id), {"satisfaction": 5})
+    complaint = {"complaint_id": "cmp_file", "agency_id": agency.id, "enterprise_id": firm,
+                 "booking_id": booking["id"], "town_code": "330282107", "subject": "SERVICE_QUALITY",
+                 "received_on": "2026-11-18", "due_on": "2026-12-02"}
+    await kit.deliver("providers.complaint.filed", complaint)  # as providers publishes them
+    await kit.deliver("providers.complaint.answered", {**complaint, "answered_on": "2026-11-25",
+                                                       "measures": "更换检查人员", "late": False})
     response = await kit.client.get(f"/v1/archive/{firm}/file.zip", headers=kit.enterprise(firm))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
@@ -294,11 +300,13 @@ async def test_the_whole_aq9010_file_downloads_as_a_zip_with_every_item_hashed_a
     by_hash = {e["hash"]: e for e in chain}
     kinds = {i["kind"] for i in manifest["items"]}
     assert kinds == {"CONTRACT", "SERVICE_PLAN", "AGENCY_SERVICE", "FEE_LEDGER", "SERVICE_RECORD", "FOLLOW_UP",
-                     "ANNUAL_REPORT"}
+                     "COMPLAINT", "ANNUAL_REPORT"}
     for item in manifest["items"]:
         assert by_hash[item["archive_hash"]]["seq"] == item["archive_seq"]
-    [complaints] = manifest["not_available"]
-    assert complaints["item"] == "complaints" and "providers" in complaints["reason"]
+    assert manifest["not_available"] == []  # every item of the standard's file is in it
+    steps = [json.loads(files[i["path"]]) for i in manifest["items"] if i["kind"] == "COMPLAINT"]
+    assert [(c["complaint_id"], c["step"]) for c in steps] == [("cmp_file", "filed"), ("cmp_file", "answered")]
+    assert steps[1]["measures"] == "更换检查人员"
     contract = json.loads(files[f"contract/{policy}.json"])
     assert (contract["insurer_id"], contract["premium_fen"], contract["prevention_budget_fen"]) == (
         "ins_test", 1_500_000, 300_000) and contract["number"].startswith("AZ") and contract["end_date"]

@@ -142,7 +142,7 @@ def test_firm_downloads_its_annual_report_and_whole_file_from_its_page(open_page
     assert {"CONTRACT", "SERVICE_PLAN", "FEE_LEDGER", "ANNUAL_REPORT"} <= kinds, kinds
     contract = json.loads(files[f"contract/{firm['policy']}.json"])
     assert contract["number"] == firm["number"] and contract["premium_fen"] == int(firm["premium"])
-    assert [n["item"] for n in manifest["not_available"]] == ["complaints"]
+    assert manifest["not_available"] == []
 
 
 def test_insurer_downloads_the_firms_whole_file_from_its_policy_page(open_page, shots, firm, platform_url) -> None:
