@@ -17,7 +17,7 @@ TOWN = "330282107"
 async def book(world):
     insurer, other_insurer = await world.insurer(), await world.insurer()
     product = await world.product(insurer)
-    insured = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS"], employees=8)
+    insured = await world.firm(high_risk_tags=["HAZARDOUS_CHEMICALS_STORAGE"], employees=8)
     policy = await world.active_policy(insured, product, insurer)
     quoted = await world.firm()
     assert (await world.quote(quoted, product)).status_code == 201
@@ -37,7 +37,7 @@ async def test_a_firm_cannot_set_its_own_regulated_facts(world, book, facts):
                                 json={**facts, "reason": "自己改"})
     assert r.status_code == 403
     after = (await world.client.get(f"/v1/enterprises/{firm['id']}", headers=me)).json()
-    assert after["high_risk_tags"] == ["HAZARDOUS_CHEMICALS"] and after["compulsory"] is True
+    assert after["high_risk_tags"] == ["HAZARDOUS_CHEMICALS_STORAGE"] and after["compulsory"] is True
     assert after["sector"] == "INDUSTRY" and after["risk_color"] is None
 
 
@@ -68,10 +68,10 @@ async def test_the_bureau_of_the_region_sets_the_facts_and_the_history_keeps_the
     firm = book["insured"]
     town = world.as_(Role.BUREAU, region=TOWN)
     r = await world.client.post(f"/v1/enterprises/{firm['id']}/regulated-facts", headers=town,
-                                json={"risk_color": "RED", "high_risk_tags": ["HAZARDOUS_CHEMICALS", "COMBUSTIBLE_DUST"],
+                                json={"risk_color": "RED", "high_risk_tags": ["HAZARDOUS_CHEMICALS_STORAGE", "COMBUSTIBLE_DUST"],
                                       "reason": "2026年检查发现粉尘作业"})
     assert r.status_code == 200, r.text
-    assert r.json()["risk_color"] == "RED" and r.json()["high_risk_tags"] == ["COMBUSTIBLE_DUST", "HAZARDOUS_CHEMICALS"]
+    assert r.json()["risk_color"] == "RED" and r.json()["high_risk_tags"] == ["COMBUSTIBLE_DUST", "HAZARDOUS_CHEMICALS_STORAGE"]
     r = await world.client.post(f"/v1/enterprises/{firm['id']}/regulated-facts", headers=town,
                                 json={"risk_color": "ORANGE"})
     assert r.status_code == 422  # no reason, no change
@@ -86,7 +86,7 @@ async def test_the_bureau_of_the_region_sets_the_facts_and_the_history_keeps_the
         rows = {c["field"]: c for c in r.json()}
         assert set(rows) == {"risk_color", "high_risk_tags"}
         assert rows["risk_color"]["old_value"] is None and rows["risk_color"]["new_value"] == "RED"
-        assert rows["high_risk_tags"]["old_value"] == ["HAZARDOUS_CHEMICALS"]
+        assert rows["high_risk_tags"]["old_value"] == ["HAZARDOUS_CHEMICALS_STORAGE"]
         assert rows["risk_color"]["actor_role"] == "bureau" and rows["risk_color"]["reason"] == "2026年检查发现粉尘作业"
     for outsider in (world.as_(Role.ENTERPRISE, book["stranger"]["id"]), other_town,
                      world.as_(Role.INSURER, book["other_insurer"])):
