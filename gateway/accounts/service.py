@@ -187,13 +187,7 @@ async def _record_address_failure(session: AsyncSession, policy: AccountPolicy, 
     if throttle is None:
         throttle = AddressThrottle(address=address, failures=0)
         session.add(throttle)
-    if throttle.last_failure_at and now - throttle.last_failure_at > policy.lock:
-        throttle.failures = 0
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures >= policy.address_max_failures:
-        throttle.locked_until = now + policy.lock
-        throttle.failures = 0
+    _count_failure(throttle, now=now, window=policy.lock, limit=policy.address_max_failures)
     await session.flush()
 
 
@@ -224,14 +218,21 @@ async def _record_failure(session: AsyncSession, policy: AccountPolicy, email: s
     if throttle is None:
         throttle = LoginThrottle(email=email, failures=0)
         session.add(throttle)
-    if throttle.last_failure_at and now - throttle.last_failure_at > policy.lock:
+    _count_failure(throttle, now=now, window=policy.lock, limit=policy.max_failures)
+    await session.flush()
+
+
+def _count_failure(throttle: LoginThrottle | AddressThrottle, *, now: datetime, window: timedelta,
+                   limit: int) -> None:
+    """One more failed login on an account's or an address's counter: counting restarts after a quiet
+    ``window``; at ``limit`` failures the counter locks for ``window``."""
+    if throttle.last_failure_at and now - throttle.last_failure_at > window:
         throttle.failures = 0
     throttle.failures += 1
     throttle.last_failure_at = now
-    if throttle.failures >= policy.max_failures:
-        throttle.locked_until = now + policy.lock
+    if throttle.failures >= limit:
+        throttle.locked_until = now + window
         throttle.failures = 0
-    await session.flush()
 
 
 async def refresh(*, session: AsyncSession, signer: TokenSigner, policy: AccountPolicy, token: str) -> Tokens:
