@@ -822,4 +822,9 @@ EN: dict[str, str] = {
     '请选择 1 到 5 星。': 'Please choose 1 to 5 stars.',
     '还没有企业评价。': 'No reviews by firms yet.',
     '确认服务记录后才能评价，请稍后再试。': 'A visit can be reviewed once its record is acknowledged; please try again in a moment.',
+    # issue 19
+    '已投保，生效于 {date}': 'Insured from {date}',
+    '注意：本企业在其他保险机构已有保单覆盖部分相同期间，确认投保将为同一批人员重复投保。': 'Note: this firm already has a policy with another insurer for some of the same days; buying this would insure the same staff twice.',
+    '撤销投保（未缴费，无需付款）': 'Withdraw (not paid, nothing to pay)',
+    '本企业在该保险机构已有覆盖相同期间的保单（待缴费或有效），不能重复投保：请缴纳或撤销待缴费的保单，或选择现有保单到期之后的起保日期。': 'This firm already has a policy with this insurer for the same days (unpaid or in force); it cannot be bought twice: pay or withdraw the unpaid one, or start after the current one ends.',
 }

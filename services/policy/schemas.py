@@ -120,6 +120,8 @@ class EnterpriseOut(Orm):
     blacklisted: bool
     operating_status: str
     insured: bool = False
+    covered_from: date | None = Field(default=None, description="not covered today but paid cover starts on "
+                                      "this day (the first such day)")
     principal_name: str
     contact_phone: str
     demo: bool
@@ -183,6 +185,15 @@ class QuoteIn(BaseModel):
     start_date: date
 
 
+class OverlappingCover(BaseModel):
+    policy_id: str
+    number: str
+    insurer_id: str
+    status: str
+    start_date: date
+    end_date: date
+
+
 class QuoteOut(Orm):
     id: str
     enterprise_id: str
@@ -200,6 +211,9 @@ class QuoteOut(Orm):
     commission_fen: int
     policy_id: str | None
     predecessor_id: str | None
+    overlapping_cover: list[OverlappingCover] = Field(
+        default_factory=list, description="the firm's policies with other insurers, unpaid or in force, that share "
+        "days with this quote's term (a warning: binding would insure the same staff twice)")
 
 
 class PolicyOut(Orm):

@@ -272,12 +272,15 @@ async def list_enterprises(session: AsyncSession, *, principal: Principal, **fil
 
 
 async def mark_insured(session: AsyncSession, firms: list[Enterprise]) -> list[dict[str, Any]]:
-    """The firms as dicts with ``insured`` (today), found with one query for the whole page."""
+    """The firms as dicts with ``insured`` (today) and ``covered_from`` (the first day of paid cover that starts
+    later, for a firm not covered today), found with two queries for the whole page."""
     from services.policy.schemas import EnterpriseOut
 
-    covered = await repository.insured_ids(session, [e.id for e in firms], today())
-    return [EnterpriseOut.model_validate(e).model_copy(update={"insured": e.id in covered}).model_dump()
-            for e in firms]
+    ids = [e.id for e in firms]
+    covered = await repository.insured_ids(session, ids, today())
+    later = await repository.covered_from(session, [i for i in ids if i not in covered], today())
+    return [EnterpriseOut.model_validate(e).model_copy(
+        update={"insured": e.id in covered, "covered_from": later.get(e.id)}).model_dump() for e in firms]
 
 
 # ---------------------------------------------------------------- insurers and products
