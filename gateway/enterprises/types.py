@@ -53,6 +53,19 @@ class RiskColor(enum.Enum):
     BLUE = "BLUE"
 
 
+@strawberry.type(description="An industry code of GB/T 4754-2017 (a division: section letter and two digits).")
+class Industry:
+    code: str
+    name: str
+    section: str
+    section_name: str
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Industry:
+        return cls(code=row["code"], name=row["name"], section=row.get("section") or row["code"][:1],
+                   section_name=row.get("section_name") or "")
+
+
 @strawberry.type
 class Region:
     code: str

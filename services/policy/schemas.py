@@ -30,6 +30,13 @@ class RegionOut(Orm):
     verified: bool
 
 
+class IndustryOut(BaseModel):
+    code: str = Field(description="section letter and division, e.g. C33")
+    name: str
+    section: str
+    section_name: str
+
+
 class EnterpriseIn(BaseModel):
     uscc: str = Field(max_length=40, description="validated with its check character; lower case is upper-cased")
     name: str = Field(min_length=1, max_length=200)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.kernel import clock
-from web.i18n import yuan_to_fen
+from web.money import money_fen
 from web.pages import (
     CODE_MESSAGES,
     CsrfChecked,
@@ -142,11 +142,12 @@ async def quote_form(request: Request, user: SessionUser = Firm) -> Response:
 async def request_quote(request: Request, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
     headcount = form.value("headcount")
-    limit_fen = yuan_to_fen(form.value("limit_yuan"))
+    limit = money_fen(form.value("limit_yuan"))
+    limit_fen = limit.fen
     if not headcount.isdigit() or int(headcount) <= 0:
         form.add("headcount", "参保人数须为正整数，且应覆盖全部从业人员。")
-    if limit_fen is None:
-        form.add("limit_yuan", "请输入每人死亡伤残限额（元）。")
+    if limit.error:
+        form.add("limit_yuan", limit.error)
     try:
         start = date.fromisoformat(form.value("start_date"))
     except ValueError:
