@@ -29,6 +29,7 @@ ACCESS: dict[str, Access] = {
                                    note="admin: any; bureau: agency and bureau logins inside its region"),
     # firms and policies
     "Query.regions": public(lists=True),
+    "Query.industries": public("the GB/T 4754 industry codes", lists=True),
     "Query.enterprise": every_tenant(
                              note="agency/expert: the firms of their own bookings"),
     "Query.enterprises": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, lists=True),

@@ -47,6 +47,9 @@ class OperationError:
     field: str | None = None
     retry_after_seconds: int | None = strawberry.field(
         default=None, description="TOO_MANY_ATTEMPTS, RATE_LIMITED: how long to wait before trying again")
+    retry_at: datetime | None = strawberry.field(
+        default=None, description="when the same request may succeed, if known (CHECK_IN_NOT_OPEN: when check-in "
+        "opens)")
 
 
 @strawberry.type
@@ -94,7 +97,8 @@ def operation_error(exc: ProblemError) -> OperationError:
         message = f"{exc.detail}; nothing was changed there, try again shortly"
     retry_after = getattr(exc, "retry_after", None)
     return OperationError(code=exc.code, message=message, field=field or None,
-                          retry_after_seconds=int(retry_after) if retry_after is not None else None)
+                          retry_after_seconds=int(retry_after) if retry_after is not None else None,
+                          retry_at=getattr(exc, "retry_at", None))
 
 
 R = TypeVar("R")

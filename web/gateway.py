@@ -45,6 +45,7 @@ class OperationError:
     code: str
     message: str
     field: str | None = None
+    retry_at: str | None = None  # when asked for (``retryAt``): when the same request may succeed
 
 
 @dataclass
@@ -75,7 +76,7 @@ def operation_error(payload: dict[str, Any] | None) -> OperationError | None:
     """The ``OperationError`` member of a result union, if that is what came back."""
     if payload and payload.get("__typename") == "OperationError":
         return OperationError(code=payload.get("code") or "ERROR", message=payload.get("message") or "",
-                              field=payload.get("field"))
+                              field=payload.get("field"), retry_at=payload.get("retryAt"))
     return None
 
 

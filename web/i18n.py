@@ -52,14 +52,11 @@ def money(fen: int | None, lang: str = "zh") -> str:
 
 
 def yuan_to_fen(text: str) -> int | None:
-    """A yuan amount typed by a person ("400000", "1,234.5") as fen, or None when it is not a number."""
-    cleaned = text.replace(",", "").replace("¥", "").strip()
-    if not cleaned:
-        return None
-    whole, _, frac = cleaned.partition(".")
-    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
-        return None
-    return int(whole) * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+    """A yuan amount typed by a person ("400000", "1,234.5", "40万") as fen, or None when it is not one
+    (web/money.py is the parser; it also says what to type)."""
+    from web.money import money_fen
+
+    return money_fen(text).fen
 
 
 def percent(rate: float | None, digits: int = 1) -> str:

@@ -20,6 +20,16 @@ mutation SignUp($email: String!, $password: String!, $role: Role!) {
 }"""
 
 
+SIGN_UP_WITH_FIRM = """
+mutation SignUpFirm($email: String!, $password: String!, $firm: EnterpriseInput!) {
+  signUp(email: $email, password: $password, role: ENTERPRISE, enterprise: $firm) {
+    __typename
+    ... on AuthPayload { token refreshToken user { id email role orgId regionCode } }
+    ... on OperationError { code message field }
+  }
+}"""
+
+
 def check_account_fields(form: Form, password: object) -> None:
     if "@" not in form.value("email"):
         form.add("email", "请输入有效的邮箱。")
@@ -40,6 +50,20 @@ async def sign_up(request: Request, form: Form, password: str, role: str,
     session = sessions_of(request).from_auth_payload(payload)
     request.state.user = session
     return session
+
+
+async def sign_up_with_firm(request: Request, form: Form, password: str, firm: dict[str, object],
+                            aliases: dict[str, str]) -> SessionUser | None:
+    """The account and its firm in one step (the gateway makes both or neither); the session, whose token
+    already carries the firm, or None with the reason on the form and no account left behind."""
+    payload, error = await mutate(request, SIGN_UP_WITH_FIRM, {"email": form.value("email"), "password": password,
+                                                               "firm": firm}, "signUp")
+    if error is not None:
+        form.from_operation_error(error, aliases)
+        if error.code == "CONFLICT" and (error.field or "").endswith("email"):
+            form.errors["email"] = "该邮箱已注册，请直接登录。"
+        return None
+    return sessions_of(request).from_auth_payload(payload)
 
 
 async def onwards_with_fresh_token(request: Request, user: SessionUser, home: str, done: str) -> RedirectResponse:

@@ -8,10 +8,14 @@ import strawberry
 
 from gateway.accounts import service
 from gateway.accounts.types import AccountInput, AuthPayload, Done, DoneResult, LoginResult, Role, User, UserResult
+from gateway.clients.policy import PolicyClient
 from gateway.common import operation_error, returns_operation_error, unless_missing
 from gateway.context import Info
+from gateway.enterprises.mutations import enterprise_body
+from gateway.enterprises.types import EnterpriseInput
 from services.kernel.auth import Role as TokenRole
-from services.kernel.errors import Forbidden, NotFound, ProblemError
+from services.kernel.errors import Forbidden, NotFound, ProblemError, ValidationProblem
+from services.kernel.ids import new_id
 
 
 def _payload(tokens: service.Tokens) -> AuthPayload:
@@ -83,13 +87,26 @@ class AccountMutation:
         return User.from_account(account)
 
     @strawberry.mutation(description="A firm (role ENTERPRISE) or an agency applicant (role AGENCY) signs "
-                         "itself up without an organisation; `registerEnterprise` / `applyAgency` then binds it.")
+                         "itself up. With `enterprise` the firm is registered in the same step and the token "
+                         "carries it: the login and the firm are made together or not at all (a refused firm, "
+                         "e.g. INVALID_USCC or CONFLICT, leaves no account). Without it the account has no "
+                         "organisation until `registerEnterprise` / `applyAgency` binds it.")
     @returns_operation_error
-    async def sign_up(self, info: Info, email: str, password: str, role: Role = Role.ENTERPRISE) -> LoginResult:
+    async def sign_up(self, info: Info, email: str, password: str, role: Role = Role.ENTERPRISE,
+                      enterprise: EnterpriseInput | None = None) -> LoginResult:
         gw = info.context.gateway
+        if enterprise is not None and role is not Role.ENTERPRISE:
+            raise ValidationProblem("a firm is registered with an ENTERPRISE account only", field="enterprise")
         async with gw.database.transaction() as session:
-            await service.create_account(session=session, creator=None, email=email, password=password,
-                                         role=TokenRole(role.value.lower()), hasher=gw.account_policy.hasher)
+            account = await service.create_account(session=session, creator=None, email=email, password=password,
+                                                   role=TokenRole(role.value.lower()), hasher=gw.account_policy.hasher)
+            if enterprise is not None:
+                # the firm first, as the account not yet committed: a refusal rolls the account back with it
+                access = service.issue_access(gw.signer, account, new_id("sid"))
+                row = await PolicyClient(gw.endpoints["policy"], access).register_enterprise(
+                    enterprise_body(enterprise))
+                account.org_id = row["id"]
+                await session.flush()
             tokens = await service.login(session=session, signer=gw.signer, policy=gw.account_policy,
                                          email=email, password=password, address=info.context.client_address)
         return _payload(tokens)

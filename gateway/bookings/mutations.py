@@ -56,11 +56,15 @@ class BookingsMutation:
         info.context.require(Role.ENTERPRISE, Role.AGENCY)
         return Booking.from_api(await info.context.bookings.cancel(str(booking_id), reason))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="The assigned expert checks in on site, with the phone's location when it is "
+                         "given (both or neither). Check-in opens a set time before the visit's start (bookings "
+                         "setting, 2 hours by default): earlier is CHECK_IN_NOT_OPEN with `retryAt`, when it opens.")
     @returns_operation_error
-    async def check_in(self, info: Info, booking_id: strawberry.ID) -> BookingResult:
+    async def check_in(self, info: Info, booking_id: strawberry.ID, latitude: float | None = None,
+                       longitude: float | None = None) -> BookingResult:
         info.context.require(Role.EXPERT)
-        return Booking.from_api(await info.context.bookings.check_in(str(booking_id)))
+        body = {"latitude": latitude, "longitude": longitude} if latitude is not None or longitude is not None else {}
+        return Booking.from_api(await info.context.bookings.check_in(str(booking_id), body))
 
     @strawberry.mutation
     @returns_operation_error

@@ -51,8 +51,8 @@ class BookingsClient(BoundClient):
     async def cancel(self, booking_id: str, reason: str) -> Row:
         return dict(await self.post(f"/v1/bookings/{booking_id}/cancel", {"reason": reason}))
 
-    async def check_in(self, booking_id: str) -> Row:
-        return dict(await self.post(f"/v1/bookings/{booking_id}/check-in"))
+    async def check_in(self, booking_id: str, body: Row | None = None) -> Row:
+        return dict(await self.post(f"/v1/bookings/{booking_id}/check-in", body or {}))
 
     async def report(self, booking_id: str, body: Row) -> Row:
         return dict(await self.post(f"/v1/bookings/{booking_id}/report", body))

@@ -17,6 +17,9 @@ class PolicyClient(BoundClient):
         body = await self.get("/v1/regions", {"parent_code": parent_code})
         return list(body["items"] if isinstance(body, dict) else body)
 
+    async def industries(self) -> list[Row]:
+        return list(await self.get("/v1/industries"))
+
     async def cover_lapses(self, region_code: str | None) -> list[Row]:
         return list(await self.get("/v1/lapses", {"region_code": region_code}))
 

@@ -6,7 +6,7 @@ import strawberry
 
 from gateway.common import Connection, connection, page_params, unless_missing
 from gateway.context import Info
-from gateway.enterprises.types import Enterprise, EnterpriseFilter, Region
+from gateway.enterprises.types import Enterprise, EnterpriseFilter, Industry, Region
 from services.kernel.auth import Role
 
 
@@ -15,6 +15,11 @@ class EnterpriseQuery:
     @strawberry.field(description="Regions the platform uses; children of `parentCode` when given.")
     async def regions(self, info: Info, parent_code: str | None = None) -> list[Region]:
         return [Region.from_api(row) for row in await info.context.policy.regions(parent_code)]
+
+    @strawberry.field(description="The industry codes a firm registers under (GB/T 4754-2017 divisions, with "
+                      "their Chinese names); any other code is refused with UNKNOWN_INDUSTRY_CODE.")
+    async def industries(self, info: Info) -> list[Industry]:
+        return [Industry.from_api(row) for row in await info.context.policy.industries()]
 
     @strawberry.field
     async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:

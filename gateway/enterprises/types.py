@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.common import Long, OperationError, enum_value, to_datetime
+from gateway.common import Long, OperationError, enum_value, to_date, to_datetime
 from gateway.context import Info
 from services.kernel.auth import Role
 
@@ -53,6 +53,19 @@ class RiskColor(enum.Enum):
     BLUE = "BLUE"
 
 
+@strawberry.type(description="An industry code of GB/T 4754-2017 (a division: section letter and two digits).")
+class Industry:
+    code: str
+    name: str
+    section: str
+    section_name: str
+
+    @classmethod
+    def from_api(cls, row: dict[str, Any]) -> Industry:
+        return cls(code=row["code"], name=row["name"], section=row.get("section") or row["code"][:1],
+                   section_name=row.get("section_name") or "")
+
+
 @strawberry.type
 class Region:
     code: str
@@ -82,6 +95,8 @@ class Enterprise:
     high_risk_tags: list[str]
     risk_color: RiskColor | None
     insured: bool
+    covered_from: date | None = strawberry.field(default=None, description="not insured today, but paid cover "
+                                                 "starts on this day (pages say 已投保，生效于 …)")
     annual_revenue_fen: Long | None = None
     principal_name: str | None = None
     contact_phone: str | None = None
@@ -115,6 +130,7 @@ class Enterprise:
                    size_class=enum_value(SizeClass, row.get("size_class"), SizeClass.MICRO),
                    employees=int(row.get("employees") or 0), high_risk_tags=list(row.get("high_risk_tags") or []),
                    risk_color=enum_value(RiskColor, row.get("risk_color")), insured=bool(row.get("insured")),
+                   covered_from=to_date(row["covered_from"]) if row.get("covered_from") else None,
                    annual_revenue_fen=row.get("annual_revenue_fen"), principal_name=row.get("principal_name"),
                    contact_phone=row.get("contact_phone"), park_code=row.get("park_code"),
                    compulsory=bool(row.get("compulsory")), standardisation_grade=row.get("standardisation_grade"),

@@ -220,6 +220,19 @@ class PriceFactor:
     value: float
 
 
+@strawberry.type(description="A policy of the firm with another insurer that shares days with a quote's term.")
+class OverlappingCover:
+    policy_number: str
+    status: PolicyStatus
+    start_date: date
+    end_date: date
+    insurer_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def insurer(self, info: Info) -> Insurer:
+        return await _insurer(info, self.insurer_id)
+
+
 @strawberry.type
 class Quote:
     id: strawberry.ID
@@ -233,6 +246,9 @@ class Quote:
     commission_rate: float = strawberry.field(default=0.0, description="the commission rate applied to this firm "
                                               "(at most 0.05 for a firm in a compulsory industry)")
     commission_fen: Long = strawberry.field(default=Long(0), description="the commission at that rate")
+    overlapping_cover: list[OverlappingCover] = strawberry.field(
+        default_factory=list, description="a warning, not a refusal: the firm's policies with other insurers "
+        "(unpaid or in force) for some of the same days; the same insurer refuses with COVER_OVERLAPS")
 
     @classmethod
     def from_api(cls, row: dict[str, Any]) -> Quote:
@@ -242,7 +258,11 @@ class Quote:
                             for f in row.get("factors") or []],
                    headcount=int(row.get("headcount") or 0), limit_per_person_fen=row.get("limit_per_person_fen", 0),
                    start_date=to_date(row["start_date"]), commission_rate=float(row.get("commission_rate") or 0),
-                   commission_fen=Long(int(row.get("commission_fen") or 0)))
+                   commission_fen=Long(int(row.get("commission_fen") or 0)),
+                   overlapping_cover=[OverlappingCover(
+                       policy_number=o["number"], status=enum_value(PolicyStatus, o["status"]),
+                       start_date=to_date(o["start_date"]), end_date=to_date(o["end_date"]),
+                       insurer_id=o["insurer_id"]) for o in row.get("overlapping_cover") or []])
 
 
 @strawberry.type

@@ -29,7 +29,8 @@ class BookingsSettings(PartSettings):
     extra_holidays: list[date] = Field(default_factory=list, description="public holidays beyond the table")
     extra_workdays: list[date] = Field(default_factory=list, description="weekend days worked (调休)")
     checkin_earliest_hours: float | None = Field(
-        None, ge=0, description="how long before the start an expert may check in (unset: any time after confirming)")
+        2, ge=0, description="how long before the start an expert may check in (CHECK_IN_NOT_OPEN before that); "
+        "unset (null): any time after confirming")
     providers_cache_seconds: float = Field(
         5, ge=0, description="how long providers' caller-independent answers are reused (0: never)")
     overdue_job_seconds: float = Field(3600, description="how often the overdue job looks (it is idempotent)")

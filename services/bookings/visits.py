@@ -37,6 +37,12 @@ CHECKLISTS: dict[str, list[str]] = {
 }
 
 
+class CheckInNotOpen(InvalidState):
+    """Too early: check-in opens ``checkin_earliest_hours`` before the visit's start (``retry_at``)."""
+
+    code = "CHECK_IN_NOT_OPEN"
+
+
 def _assigned_expert(principal: Principal, booking: Booking) -> None:
     if principal.role is Role.ADMIN:
         return
@@ -50,8 +56,9 @@ async def check_in(*, ctx: BookingContext, session: AsyncSession, principal: Pri
     _assigned_expert(principal, booking)
     now = ctx.now()
     earliest = ctx.settings.checkin_earliest_hours
-    if earliest is not None and now < booking.start - timedelta(hours=earliest):
-        raise InvalidState(f"check in at most {earliest:g} hours before the visit starts")
+    if earliest is not None and now < (opens := booking.start - timedelta(hours=earliest)):
+        raise CheckInNotOpen(f"check-in opens {earliest:g} hours before the visit starts, at "
+                             f"{opens.isoformat()}; it is {now.isoformat()}", retry_at=opens)
     if (data.latitude is None) != (data.longitude is None):
         raise ValidationProblem("give both latitude and longitude, or neither", field="latitude")
     transition(booking, "check_in", now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,7 @@ class Problem(BaseModel):
     code: str
     detail: str | None = None
     fields: list[FieldProblem] | None = None
+    retry_at: datetime | None = None  # when the same request may succeed (e.g. check-in opens), if known
 
 
 class ProblemError(Exception):
@@ -61,9 +63,11 @@ class ProblemError(Exception):
         status: int | None = None,
         field: str | None = None,
         fields: list[FieldProblem] | None = None,
+        retry_at: datetime | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.retry_at = retry_at
         self.code = code or self.code
         self.status = status or self.status
         self.fields = fields or ([FieldProblem(field=field, message=detail)] if field else None)
@@ -75,6 +79,7 @@ class ProblemError(Exception):
             code=self.code,
             detail=self.detail,
             fields=self.fields,
+            retry_at=self.retry_at,
         )
 
 
@@ -108,7 +113,7 @@ class ServiceUnavailable(ProblemError):
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        problem.model_dump(exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON,
+        problem.model_dump(mode="json", exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON,
         headers=headers,
     )
 

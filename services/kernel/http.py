@@ -108,6 +108,10 @@ def problem_from_response(service: str, response: httpx.Response) -> ProblemErro
     detail = body.get("detail") or f"the {service} service answered {response.status_code}"
     fields = body.get("fields")
     error = ProblemError(detail, code=code, status=response.status_code)
+    if body.get("retry_at"):
+        from datetime import datetime
+
+        error.retry_at = datetime.fromisoformat(str(body["retry_at"]).replace("Z", "+00:00"))
     if fields:
         from services.kernel.errors import FieldProblem
 

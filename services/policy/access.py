@@ -13,6 +13,7 @@ FIRM, BOOK, REGION = Scope.OWN_FIRM, Scope.OWN_BOOK, Scope.OWN_REGION
 
 ACCESS: dict[str, Access] = {
     "GET /v1/regions": public("the region tree", lists=True),
+    "GET /v1/industries": public("the GB/T 4754 industry codes", lists=True),
     "POST /v1/enterprises": rule(enterprise=FIRM, bureau=REGION,
                                  note="a firm registers itself; a bureau registers firms of its region"),
     "GET /v1/enterprises": rule(enterprise=FIRM, insurer=BOOK, bureau=REGION, agency=Scope.OWN_AGENCY,

@@ -13,7 +13,7 @@ from services.kernel.idempotency import IdempotencyKey
 from services.kernel.paging import MAX_LIMIT, Page, PageParams, page_params, paginate
 from services.kernel.runtime import Runtime, Session
 from services.policy import coverage as coverage_mod
-from services.policy import policies, repository, service
+from services.policy import industries, policies, repository, service
 from services.policy.models import Enterprise, IdempotencyRecord, Insurer
 from services.policy.schemas import (
     CoveragePoint,
@@ -23,6 +23,7 @@ from services.policy.schemas import (
     EnterpriseOut,
     EnterprisePatch,
     FactChangeOut,
+    IndustryOut,
     InsurerIn,
     InsurerOut,
     ProductIn,
@@ -58,6 +59,12 @@ IdsQuery = Annotated[str | None, Query(description="comma-separated ids (batch r
 async def list_regions(session: Session, parent_code: str | None = None) -> Any:
     """The city without ``parent_code``; the children of a region with it."""
     return await repository.list_regions(session, parent_code)
+
+
+@router.get("/industries", response_model=list[IndustryOut], dependencies=[PUBLIC], tags=["enterprises"])
+async def list_industries() -> Any:
+    """The industry codes a firm registers under: the 97 divisions of GB/T 4754-2017 with their Chinese names."""
+    return industries.catalogue()
 
 
 # ---------------------------------------------------------------- enterprises

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, Role
 from services.kernel.db import utcnow
-from services.kernel.errors import Forbidden, InvalidState, NotFound, ValidationProblem
+from services.kernel.errors import Forbidden, InvalidState, NotFound, ProblemError, ValidationProblem
 from services.kernel.ids import new_id
 from services.policy import events, floors, repository
 from services.policy.dates import term_end, today
@@ -27,6 +27,32 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 STATUS_LABELS = {"PENDING_PAYMENT": "待缴费", "ACTIVE": "有效", "EXPIRED": "已到期", "CANCELLED": "已退保"}
 MAX_START_AHEAD_DAYS = 90
+
+
+class CoverOverlaps(ProblemError):
+    """The firm already has cover (unpaid or in force) with this insurer for some of the same days."""
+
+    status, code = 409, "COVER_OVERLAPS"
+
+
+async def overlapping_cover(session: AsyncSession, *, enterprise_id: str, insurer_id: str, start: date,
+                            end: date) -> list[Policy]:
+    """Refuse a second cover of the same firm by the same insurer for days it already has (COVER_OVERLAPS);
+    the overlapping policies with other insurers, which the quote carries as a warning."""
+    overlaps = await repository.overlapping_policies(session, enterprise_id, start, end)
+    same = [p for p in overlaps if p.insurer_id == insurer_id]
+    if same:
+        p = same[0]
+        raise CoverOverlaps(f"the firm already has policy {p.number} ({p.status}) with this insurer from "
+                            f"{p.start_date.isoformat()} to {p.end_date.isoformat()}; cover for the same days "
+                            "cannot be bought twice (pay or withdraw the unpaid one, or start after it ends)",
+                            field="start_date")
+    return [p for p in overlaps if p.insurer_id != insurer_id]
+
+
+def overlap_rows(overlaps: list[Policy]) -> list[dict[str, Any]]:
+    return [{"policy_id": p.id, "number": p.number, "insurer_id": p.insurer_id, "status": p.status,
+             "start_date": p.start_date, "end_date": p.end_date} for p in overlaps]
 
 
 def transition(session: AsyncSession, policy: Policy, to: str, *, actor: str, reason: str | None = None,
@@ -150,6 +176,9 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
         raise ValidationProblem(f"cover may start at most {MAX_START_AHEAD_DAYS} days ahead", field="start_date")
     if enterprise.operating_status != "OPERATING":
         raise InvalidState(f"the firm is {enterprise.operating_status} and cannot take out cover")
+    end_date = term_end(start_date, product.term_months)
+    others = await overlapping_cover(session, enterprise_id=enterprise.id, insurer_id=product.insurer_id,
+                                     start=start_date, end=end_date)
     record = await risk_record(session, enterprise)
     commission_bp = applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory)
     priced = price(headcount=headcount, limit_per_person_fen=limit_per_person_fen,
@@ -158,7 +187,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
                    record=record)
     quote = Quote(id=new_id("quo"), enterprise_id=enterprise.id, product_id=product.id,
                   insurer_id=product.insurer_id, headcount=headcount, limit_per_person_fen=limit_per_person_fen,
-                  start_date=start_date, end_date=term_end(start_date, product.term_months),
+                  start_date=start_date, end_date=end_date,
                   premium_fen=priced.premium_fen, prevention_budget_fen=priced.prevention_budget_fen,
                   factors=priced.factors, valid_until=on + timedelta(days=quote_valid_days),
                   commission_bp=commission_bp, commission_fen=commission(priced.premium_fen, commission_bp),
@@ -166,6 +195,7 @@ async def request_quote(session: AsyncSession, *, principal: Principal, enterpri
                   created_at=utcnow())
     session.add(quote)
     await session.flush()
+    quote.overlapping_cover = overlap_rows(others)  # not stored: the warning is worked out when read
     return quote
 
 
@@ -175,6 +205,10 @@ async def get_quote(session: AsyncSession, *, principal: Principal, quote_id: st
         raise NotFound(f"no quote {quote_id}")
     require_firm_or_insurer(principal, enterprise_id=quote.enterprise_id, insurer_id=quote.insurer_id,
                             what="quote")
+    if quote.policy_id is None:
+        overlaps = await repository.overlapping_policies(session, quote.enterprise_id, quote.start_date,
+                                                         quote.end_date)
+        quote.overlapping_cover = overlap_rows([p for p in overlaps if p.insurer_id != quote.insurer_id])
     return quote
 
 
@@ -218,6 +252,8 @@ async def bind_quote(session: AsyncSession, *, principal: Principal, quote_id: s
     assert enterprise is not None and product is not None
     if quote.headcount != enterprise.employees:
         raise InvalidState("the firm's staff changed since the quote; request a new quote")
+    await overlapping_cover(session, enterprise_id=quote.enterprise_id, insurer_id=quote.insurer_id,
+                            start=quote.start_date, end=quote.end_date)
     # the cap as the firm stands at binding (it may have become compulsory since the quote), never above the quote's
     commission_bp = min(quote.commission_bp,
                         applied_commission_bp(product.commission_bp, compulsory=enterprise.compulsory))

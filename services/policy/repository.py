@@ -211,6 +211,24 @@ async def compulsory_cover_history(session: AsyncSession, region_code: str) -> l
     return [(e, p) for e, p in rows.all()]
 
 
+async def covered_from(session: AsyncSession, enterprise_ids: Sequence[str], as_of: date) -> dict[str, date]:
+    """For firms not covered on ``as_of``: the first day of cover already paid for that starts later."""
+    if not enterprise_ids:
+        return {}
+    rows = await session.execute(select(Policy.enterprise_id, func.min(Policy.start_date)).where(
+        Policy.enterprise_id.in_(list(enterprise_ids)), Policy.activated_at.is_not(None),
+        Policy.status == "ACTIVE", Policy.start_date > as_of).group_by(Policy.enterprise_id))
+    return {firm: start for firm, start in rows.all()}
+
+
+async def overlapping_policies(session: AsyncSession, enterprise_id: str, start: date, end: date) -> list[Policy]:
+    """The firm's policies, unpaid or in force, whose term shares a day with [start, end]."""
+    return list((await session.scalars(select(Policy).where(
+        Policy.enterprise_id == enterprise_id, Policy.status.in_(("PENDING_PAYMENT", "ACTIVE")),
+        Policy.start_date <= end, Policy.end_date >= start,
+        or_(Policy.cancelled_on.is_(None), Policy.cancelled_on > start)).order_by(Policy.start_date))).all())
+
+
 async def insured_ids(session: AsyncSession, enterprise_ids: Sequence[str], as_of: date) -> set[str]:
     if not enterprise_ids:
         return set()

@@ -30,6 +30,13 @@ class RegionOut(Orm):
     verified: bool
 
 
+class IndustryOut(BaseModel):
+    code: str = Field(description="section letter and division, e.g. C33")
+    name: str
+    section: str
+    section_name: str
+
+
 class EnterpriseIn(BaseModel):
     uscc: str = Field(max_length=40, description="validated with its check character; lower case is upper-cased")
     name: str = Field(min_length=1, max_length=200)
@@ -120,6 +127,8 @@ class EnterpriseOut(Orm):
     blacklisted: bool
     operating_status: str
     insured: bool = False
+    covered_from: date | None = Field(default=None, description="not covered today but paid cover starts on "
+                                      "this day (the first such day)")
     principal_name: str
     contact_phone: str
     demo: bool
@@ -183,6 +192,15 @@ class QuoteIn(BaseModel):
     start_date: date
 
 
+class OverlappingCover(BaseModel):
+    policy_id: str
+    number: str
+    insurer_id: str
+    status: str
+    start_date: date
+    end_date: date
+
+
 class QuoteOut(Orm):
     id: str
     enterprise_id: str
@@ -200,6 +218,9 @@ class QuoteOut(Orm):
     commission_fen: int
     policy_id: str | None
     predecessor_id: str | None
+    overlapping_cover: list[OverlappingCover] = Field(
+        default_factory=list, description="the firm's policies with other insurers, unpaid or in force, that share "
+        "days with this quote's term (a warning: binding would insure the same staff twice)")
 
 
 class PolicyOut(Orm):

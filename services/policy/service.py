@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy import insert
@@ -12,7 +13,7 @@ from services.kernel.auth import Principal, Role
 from services.kernel.db import Database, utcnow
 from services.kernel.errors import Conflict, Forbidden, NotFound, ProblemError, ValidationProblem
 from services.kernel.ids import new_id
-from services.policy import events, repository, uscc
+from services.policy import events, industries, repository, uscc
 from services.policy.dates import today
 from services.policy.floors import NATIONAL_MIN_LIMIT_FEN
 from services.policy.models import Enterprise, EnterpriseFactChange, EnterpriseTag, Insurer, Outbox, Product
@@ -107,6 +108,28 @@ def may_set_facts(principal: Principal, e: Enterprise) -> bool:
     return principal.role is Role.ADMIN or (principal.role is Role.BUREAU and principal.in_region(e.town_code))
 
 
+MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def check_firm_fields(values: dict[str, Any]) -> None:
+    """What a firm says of itself, checked where it is registered or corrected: at least one employee (a firm
+    without staff has no one to insure), an industry code of GB/T 4754 and a mainland mobile number."""
+    if "employees" in values and values["employees"] is not None and values["employees"] < 1:
+        raise ValidationProblem("a firm has at least 1 employee (the cover is for every employee)",
+                                field="employees", code="NO_EMPLOYEES")
+    if values.get("industry_code") is not None:
+        values["industry_code"] = industries.normalise(values["industry_code"])
+        if not industries.is_known(values["industry_code"]):
+            raise ValidationProblem(f"{values['industry_code']} is not a GB/T 4754 industry code (a letter and two "
+                                    "digits such as C33, see GET /v1/industries)", field="industry_code",
+                                    code="UNKNOWN_INDUSTRY_CODE")
+    if values.get("contact_phone") is not None:
+        values["contact_phone"] = re.sub(r"[\s-]", "", values["contact_phone"])
+        if not MAINLAND_MOBILE.match(values["contact_phone"]):
+            raise ValidationProblem("the contact phone must be a mainland mobile number: 11 digits starting with "
+                                    "13-19", field="contact_phone", code="INVALID_PHONE")
+
+
 class RegulatedFact(ProblemError):
     status, code = 403, "REGULATED_FACT"
 
@@ -132,6 +155,7 @@ async def register_enterprise(session: AsyncSession, *, principal: Principal, da
                          park_code=data.park_code)
     now = utcnow()
     fields = data.model_dump(exclude={"uscc", "high_risk_tags"})
+    check_firm_fields(fields)
     e = Enterprise(id=new_id("ent"), uscc=code, high_risk_tags=check_tags(data.high_risk_tags), demo=demo,
                    blacklisted=False, operating_status="OPERATING", created_at=now, updated_at=now, **fields)
     _derive(e)
@@ -179,6 +203,7 @@ async def update_enterprise(session: AsyncSession, *, principal: Principal, ente
                 "contact_phone", "town_code"):
         if key in changes and changes[key] is None:
             raise ValidationProblem(f"{key} cannot be emptied", field=key)
+    check_firm_fields(changes)
     if "employees" in changes and changes["employees"] != e.employees \
             and await repository.has_open_policy(session, e.id):
         raise EndorsementRequired(
@@ -272,12 +297,15 @@ async def list_enterprises(session: AsyncSession, *, principal: Principal, **fil
 
 
 async def mark_insured(session: AsyncSession, firms: list[Enterprise]) -> list[dict[str, Any]]:
-    """The firms as dicts with ``insured`` (today), found with one query for the whole page."""
+    """The firms as dicts with ``insured`` (today) and ``covered_from`` (the first day of paid cover that starts
+    later, for a firm not covered today), found with two queries for the whole page."""
     from services.policy.schemas import EnterpriseOut
 
-    covered = await repository.insured_ids(session, [e.id for e in firms], today())
-    return [EnterpriseOut.model_validate(e).model_copy(update={"insured": e.id in covered}).model_dump()
-            for e in firms]
+    ids = [e.id for e in firms]
+    covered = await repository.insured_ids(session, ids, today())
+    later = await repository.covered_from(session, [i for i in ids if i not in covered], today())
+    return [EnterpriseOut.model_validate(e).model_copy(
+        update={"insured": e.id in covered, "covered_from": later.get(e.id)}).model_dump() for e in firms]
 
 
 # ---------------------------------------------------------------- insurers and products

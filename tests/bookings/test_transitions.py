@@ -103,22 +103,40 @@ async def test_a_no_show_before_the_start_is_refused(kit):
     assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
 
 
-async def test_check_in_too_early_is_refused_where_a_window_is_configured(kit):
+async def test_check_in_days_or_hours_too_early_is_check_in_not_open_with_the_time_it_opens(kit):
+    """Issue 19 item 3: by default check-in opens 2 hours before the start; earlier is refused with when."""
+    assert kit.ctx.settings.checkin_earliest_hours == 2  # the default, not a test's choice
     agency = await kit.agency_with_expert()
     firm = await kit.firm()
-    booking = await kit.booked(agency, firm, at(working_day(), 9), funding="SELF")
+    booking = await kit.booked(agency, firm, at(working_day(3), 10), funding="SELF")
     await kit.post(f"/v1/bookings/{booking['id']}/confirm", kit.agency(agency.id))
-    kit.ctx.settings.checkin_earliest_hours = 2
+    start = datetime.fromisoformat(booking["start"])
+    for early in (start - timedelta(days=3), start - timedelta(hours=2, minutes=1)):
+        with kit.clock(early):
+            response = await kit.post(f"/v1/bookings/{booking['id']}/check-in", kit.expert(agency))
+        assert response.status_code == 409 and response.json()["code"] == "CHECK_IN_NOT_OPEN", response.text
+        assert datetime.fromisoformat(response.json()["retry_at"]) == start - timedelta(hours=2)
+    status = (await kit.client.get(f"/v1/bookings/{booking['id']}", headers=kit.admin())).json()["status"]
+    assert status == "CONFIRMED"  # nothing changed
+    with kit.clock(start - timedelta(hours=1)):
+        response = await kit.post(f"/v1/bookings/{booking['id']}/check-in", kit.expert(agency),
+                                  {"latitude": 30.2, "longitude": 121.3})
+    assert response.status_code == 200
+    assert (response.json()["check_in_latitude"], response.json()["check_in_longitude"]) == (30.2, 121.3)
+
+
+async def test_without_a_window_check_in_is_open_once_confirmed(kit):
+    agency = await kit.agency_with_expert()
+    firm = await kit.firm()
+    booking = await kit.booked(agency, firm, at(working_day(3), 14), funding="SELF")
+    await kit.post(f"/v1/bookings/{booking['id']}/confirm", kit.agency(agency.id))
+    kit.ctx.settings.checkin_earliest_hours = None
     try:
         response = await kit.post(f"/v1/bookings/{booking['id']}/check-in", kit.expert(agency))
-        assert response.status_code == 409 and response.json()["code"] == "INVALID_STATE"
-        with kit.clock(datetime.fromisoformat(booking["start"]) - timedelta(hours=1)):
-            response = await kit.post(f"/v1/bookings/{booking['id']}/check-in", kit.expert(agency),
-                                      {"latitude": 30.2, "longitude": 121.3})
-        assert response.status_code == 200
-        assert (response.json()["check_in_latitude"], response.json()["check_in_longitude"]) == (30.2, 121.3)
+        assert response.status_code == 200, response.text
+        assert response.json()["check_in_latitude"] is None  # no location given, none recorded
     finally:
-        kit.ctx.settings.checkin_earliest_hours = None
+        kit.ctx.settings.checkin_earliest_hours = 2
 
 
 async def test_the_hazard_loop_refuses_moves_out_of_order(kit):

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.visit_day import at_the_visit
+
 
 async def _journey(anonymous, Steps) -> None:
     steps = Steps(anonymous)
@@ -55,8 +57,11 @@ async def _journey(anonymous, Steps) -> None:
         __typename ... on Booking { status expert { id } } ... on OperationError { code message } } }""",
                               b=booking_id))["confirmBooking"]
     assert confirmed["status"] == "CONFIRMED", confirmed
-    checked = (await expert("""mutation($b: ID!) { checkIn(bookingId: $b) {
-        __typename ... on Booking { status } ... on OperationError { code message } } }""", b=booking_id))["checkIn"]
+    with at_the_visit(slot["start"]):  # check-in opens 2 hours before the start (distributed: see its fixture)
+        on_the_day = await anonymous.login("expert")  # the morning's token has expired by then
+        checked = (await on_the_day("""mutation($b: ID!) { checkIn(bookingId: $b) {
+            __typename ... on Booking { status } ... on OperationError { code message } } }""",
+                                b=booking_id))["checkIn"]
     assert checked["status"] == "CHECKED_IN", checked
     deadline = (Steps.today() + timedelta(days=14)).isoformat()
     reported = (await expert("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b, input: $in) {

@@ -3,6 +3,7 @@ where nothing listens), GraphQL calls, and accounts made directly in its databas
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +94,22 @@ class Platform:
                                           headers=headers)
         assert response.status_code == 200, response.text
         return response.json()
+
+    @contextlib.asynccontextmanager
+    async def at_the_visit(self, start: str, who: str = "expert") -> AsyncIterator[None]:
+        """On the visit's day (the pinned clock travels to just after ``start``: check-in opens 2 hours before),
+        ``who`` logged in again then, as a person would be (the morning's token has long expired)."""
+        from tests.visit_day import at_the_visit
+
+        with at_the_visit(start):
+            saved = self.tokens[who]
+            body = await self.gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { '
+                                  "... on AuthPayload { token } } }", {"e": f"{who}@demo.anze.cn", "p": DEMO_PASSWORD})
+            self.tokens[who] = body["data"]["login"]["token"]
+            try:
+                yield
+            finally:
+                self.tokens[who] = saved
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, as_: str | None = None) -> Any:
         body = await self.gql(query, variables, as_)

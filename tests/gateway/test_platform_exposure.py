@@ -30,8 +30,10 @@ async def reported_hazards(platform, hazards) -> list[dict]:
     [booking] = await book_visits(platform, 1)
     step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ __typename ... on OperationError {{ code message }} }} }}"
     assert (await platform.data(step.format(op="confirmBooking"), {"b": booking}, as_="agency"))
-    assert (await platform.data(step.format(op="checkIn"), {"b": booking}, as_="expert"))
     visit = (await platform.data("query($b: ID!) { booking(id: $b) { start } }", {"b": booking}, as_="expert"))
+    async with platform.at_the_visit(visit["booking"]["start"]):  # check-in opens 2 hours before the start
+        checked = await platform.data(step.format(op="checkIn"), {"b": booking}, as_="expert")
+    assert checked["checkIn"]["__typename"] == "Booking", checked
     day = date.fromisoformat(visit["booking"]["start"][:10])
     report = (await platform.data("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
         input: $in) { __typename ... on Booking { hazards { id grade status deadline } }

@@ -144,7 +144,8 @@ async def test_the_journey_closes_the_hazard_and_spends_from_the_policy(platform
            "... on OperationError {{ code message }} }} }}"
     confirmed = (await platform.data(step.format(op="confirmBooking"), bid, as_="agency"))["confirmBooking"]
     assert confirmed == {"__typename": "Booking", "status": "CONFIRMED"}, confirmed
-    checked = (await platform.data(step.format(op="checkIn"), bid, as_="expert"))["checkIn"]
+    async with platform.at_the_visit(slot["start"]):  # check-in opens 2 hours before the start
+        checked = (await platform.data(step.format(op="checkIn"), bid, as_="expert"))["checkIn"]
     assert checked["status"] == "CHECKED_IN", checked
     reported = (await platform.data("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
         input: $in) { __typename ... on Booking { status hazards { id grade status } }

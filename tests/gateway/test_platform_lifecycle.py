@@ -93,8 +93,10 @@ async def test_a_major_hazard_needs_its_six_in_place_and_shows_them(platform):
         __typename ... on Booking { status expert { id } } ... on OperationError { code message } } }""",
                                      {"b": booking, "x": ctx["demo_expert_id"]}, as_="agency"))["confirmBooking"]
     assert confirmed == {"__typename": "Booking", "status": "CONFIRMED", "expert": {"id": ctx["demo_expert_id"]}}
-    checked = (await platform.data("mutation($b: ID!) { checkIn(bookingId: $b) { ... on Booking { status } "
-                                   "... on OperationError { code message } } }", {"b": booking}, as_="expert"))
+    start = (await platform.data("query($b: ID!) { booking(id: $b) { start } }", {"b": booking}, as_="expert"))["booking"]["start"]
+    async with platform.at_the_visit(start):  # check-in opens 2 hours before the start
+        checked = (await platform.data("mutation($b: ID!) { checkIn(bookingId: $b) { ... on Booking { status } "
+                                       "... on OperationError { code message } } }", {"b": booking}, as_="expert"))
     assert checked["checkIn"] == {"status": "CHECKED_IN"}, checked
     report = """mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b, input: $in) {
         __typename ... on Booking { status hazards { grade sixInPlace { personnel contingencyPlan } } }

@@ -62,8 +62,10 @@ async def checked_in_visit(platform) -> str:
         ... on Booking { status } ... on OperationError { code message } } }""",
                                      {"b": booking, "x": platform.ctx["demo_expert_id"]}, as_="agency"))
     assert confirmed["confirmBooking"] == {"status": "CONFIRMED"}, confirmed
-    checked = (await platform.data("mutation($b: ID!) { checkIn(bookingId: $b) { ... on Booking { status } "
-                                   "... on OperationError { code message } } }", {"b": booking}, as_="expert"))
+    start = (await platform.data("query($b: ID!) { booking(id: $b) { start } }", {"b": booking}, as_="expert"))["booking"]["start"]
+    async with platform.at_the_visit(start):  # check-in opens 2 hours before the start
+        checked = (await platform.data("mutation($b: ID!) { checkIn(bookingId: $b) { ... on Booking { status } "
+                                       "... on OperationError { code message } } }", {"b": booking}, as_="expert"))
     assert checked["checkIn"] == {"status": "CHECKED_IN"}, checked
     return booking
 

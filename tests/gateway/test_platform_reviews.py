@@ -38,7 +38,10 @@ async def reported_visit_of_the_demo_firm(platform) -> str:
     bid = {"b": booked["id"]}
     assert (await platform.data(STEP.format(op="confirmBooking"), bid, as_="agency"))["confirmBooking"][
         "status"] == "CONFIRMED"
-    assert (await platform.data(STEP.format(op="checkIn"), bid, as_="expert"))["checkIn"]["status"] == "CHECKED_IN"
+    start = (await platform.data("query($b: ID!) { booking(id: $b) { start } }", {"b": booked["id"]}, as_="expert"))["booking"]["start"]
+    async with platform.at_the_visit(start):  # check-in opens 2 hours before the start
+        checked = await platform.data(STEP.format(op="checkIn"), bid, as_="expert")
+    assert checked["checkIn"]["status"] == "CHECKED_IN"
     reported = (await platform.data("""mutation($b: ID!) { submitVisitReport(bookingId: $b, input: {
         summary: "现场检查(评价测试)", items: ["消防通道"], hazards: []}) { __typename
         ... on OperationError { code message } } }""", bid, as_="expert"))["submitVisitReport"]

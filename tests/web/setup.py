@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import httpx
 
 from services.kernel import clock
+from tests.visit_day import at_the_visit
 from tests.web.conftest import DEMO_PASSWORD
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -184,7 +185,9 @@ def visit_with_a_hazard(api: Api, *, password: str, town: str, hazard: str, days
         api, token, firm["id"], start=start, pick=lambda slots: [s for s in slots if s["expertId"] == expert_id][::3],
         only_slot_taken=True)
     step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ ... on Booking {{ status }} ... on OperationError {{ code }} }} }}"
-    assert api.run(step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"] == {"status": "CHECKED_IN"}
+    with at_the_visit(booked["start"]):  # check-in opens 2 hours before the start; the expert logs in that day
+        checked = api.run(step.format(op="checkIn"), {"b": booked["id"]}, api.login("expert@demo.anze.cn"))
+    assert checked["checkIn"] == {"status": "CHECKED_IN"}, checked
     deadline = (start + timedelta(days=30)).isoformat()
     reported = api.run("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
         input: $in) { __typename ... on OperationError { code message } } }""", {"b": booked["id"], "in": {
@@ -193,3 +196,40 @@ def visit_with_a_hazard(api: Api, *, password: str, town: str, hazard: str, days
     assert reported["submitVisitReport"]["__typename"] == "Booking", reported
     return {"email": email, "firm": firm["name"], "firm_id": firm["id"], "booking": booked["id"],
             "number": booked["number"]}
+
+
+def visit_start(platform_url: str, booking_id: str) -> str:
+    """When a visit starts (as its expert sees it)."""
+    return str(graphql(platform_url, "expert@demo.anze.cn", "query($b: ID!) { booking(id: $b) { start } }",
+                       {"b": booking_id})["booking"]["start"])
+
+
+def check_in_too_early_then_on_the_day(page, platform_url: str, booking_id: str, shots=None) -> None:
+    """The expert taps 到场签到 days before the visit: refused in Chinese with the time check-in opens, still
+    待签到; then on the day (the pinned clock travels to just after the start) the same tap checks in."""
+    from datetime import datetime
+
+    from services.kernel.clock import SHANGHAI
+    from tests.visit_day import at_the_visit
+    from tests.web.conftest import log_in
+
+    start = visit_start(platform_url, booking_id)
+    page.goto(f"/expert/visits/{booking_id}")
+    page.click("form[action$='/check-in'] button")
+    opens = (datetime.fromisoformat(start) - timedelta(hours=2)).astimezone(SHANGHAI).strftime("%H:%M")
+    message = page.locator("#check-in-error").inner_text()
+    assert "签到尚未开放" in message and opens in message, message
+    assert page.locator("#booking-status").inner_text() == "已确认"
+    if shots is not None:
+        shots(page, "check-in-too-early")
+    with at_the_visit(start):
+        page.goto(f"/expert/visits/{booking_id}")
+        if "/login" in page.url:  # days later the login may have lapsed, as it would for the expert
+            log_in(page, "expert@demo.anze.cn")
+            page.goto(f"/expert/visits/{booking_id}")
+        page.click("form[action$='/check-in'] button")
+        assert page.locator("#booking-status").inner_text() == "已签到"
+    # back on the suite's clock, the session made on the visit day is not yet valid: log in again, as after a
+    # day away, and return to the visit's page
+    log_in(page, "expert@demo.anze.cn")
+    page.goto(f"/expert/visits/{booking_id}")

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.visit_day import at_the_visit
 from tests.web.conftest import PHONE, log_in
 from tests.web.setup import Api, confirmed_visit_of_the_demo_agency, registered_firm, today
 
@@ -43,7 +44,9 @@ def set_up_a_rejected_major_hazard(platform_url: str) -> dict[str, str]:
         booked = confirmed_visit_of_the_demo_agency(api, owner, firm["id"], start=today() + timedelta(days=40),
                                                     expert_id=expert_id, pick=lambda slots: slots[::5])
         step = "mutation($b: ID!) {{ {op}(bookingId: $b) {{ __typename ... on OperationError {{ code message }} }} }}"
-        assert api.run(step.format(op="checkIn"), {"b": booked["id"]}, expert)["checkIn"]["__typename"] == "Booking"
+        with at_the_visit(booked["start"]):  # check-in opens 2 hours before the start
+            checked = api.run(step.format(op="checkIn"), {"b": booked["id"]}, api.login("expert@demo.anze.cn"))
+        assert checked["checkIn"]["__typename"] == "Booking", checked
         deadline = date.fromisoformat(booked["start"][:10]) + timedelta(days=30)
         report = api.run("""mutation($b: ID!, $in: VisitReportInput!) { submitVisitReport(bookingId: $b,
             input: $in) { __typename ... on Booking { hazards { id } } ... on OperationError { code message } } }""",

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.web.conftest import ARTIFACTS, PHONE, log_in
-from tests.web.setup import graphql, reload_until
+from tests.web.setup import check_in_too_early_then_on_the_day, graphql, reload_until
 
 pytestmark = pytest.mark.browser
 
@@ -110,7 +110,7 @@ SIX_IN_PLACE = {"personnel": "车间主任张三", "responsibility": "企业主�
                 "funds": "2000元，企业安全费用列支", "deadline": "7日内", "contingency_plan": "配电房火灾现场处置方案"}
 
 
-def test_expert_files_a_report_with_a_major_hazard_from_a_phone(open_page, shots) -> None:
+def test_expert_files_a_report_with_a_major_hazard_from_a_phone(open_page, platform_url, shots) -> None:
     assert "booking" in journey
     page = open_page(viewport=PHONE)
     log_in(page, "expert@demo.anze.cn")
@@ -119,8 +119,7 @@ def test_expert_files_a_report_with_a_major_hazard_from_a_phone(open_page, shots
     page.click(f"a.visit-card[data-booking='{journey['booking']}']")
     assert page.locator("h1").inner_text() == DEMO_FIRM  # the firm, not the booking number
     assert page.locator(f"a[href='tel:{DEMO_FIRM_PHONE}']").count() == 1
-    page.click("form[action$='/check-in'] button")
-    assert page.locator("#booking-status").inner_text() == "已签到"
+    check_in_too_early_then_on_the_day(page, platform_url, journey["booking"], shots)
     page.click("#report-form button[type=submit]:not([name])")  # an empty report is refused, field by field
     assert page.locator(".has-error #f-summary").count() == 1
     page.fill("#f-summary", "对车间、仓库和配电房进行了隐患排查。")

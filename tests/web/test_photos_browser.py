@@ -17,7 +17,14 @@ from datetime import timedelta
 import pytest
 
 from tests.web.conftest import PHONE, log_in
-from tests.web.setup import WAIT_FOR_THE_LEDGER, Api, confirmed_visit_of_the_demo_agency, insured_firm, today
+from tests.web.setup import (
+    WAIT_FOR_THE_LEDGER,
+    Api,
+    check_in_too_early_then_on_the_day,
+    confirmed_visit_of_the_demo_agency,
+    insured_firm,
+    today,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -72,8 +79,7 @@ def test_the_expert_reports_a_hazard_with_a_photo_and_a_wrong_file_is_refused(op
     page = open_page(viewport=PHONE)
     log_in(page, "expert@demo.anze.cn")
     page.goto(f"/expert/visits/{setup['booking']}")
-    page.click("form[action$='/check-in'] button")
-    assert page.locator("#booking-status").inner_text() == "已签到"
+    check_in_too_early_then_on_the_day(page, platform_url, setup["booking"])
     assert page.get_attribute("#f-hazard_0_photos", "capture") == "environment"
     page.fill("#f-summary", "检查了车间消防设施和疏散通道。")
     page.fill("#f-items", "消防设施\n疏散通道")

@@ -17,9 +17,9 @@ def fill_firm(page, uscc: str) -> None:
     page.fill("#f-uscc", uscc)
     page.select_option("#f-town_code", "330282107")
     page.select_option("#f-sector", "INDUSTRY")
-    page.fill("#f-industry_code", "C33")
+    page.select_option("#f-industry_code", "C33")
     page.fill("#f-employees", "12")
-    page.fill("#f-revenue_yuan", "2500000")
+    page.fill("#f-revenue_yuan", "250万")
     page.fill("#f-principal_name", "演示负责人")
     page.fill("#f-contact_phone", "13900001234")
 
@@ -31,17 +31,35 @@ def test_a_firm_registers_itself_and_lands_on_its_page(open_page, shots) -> None
     email = f"firm-{uuid.uuid4().hex[:8]}@example.com"
     page.fill("#f-email", email)
     page.fill("#f-password", "a-long-password-1")
-    fill_firm(page, "91330282MA2CX0001X")  # a wrong check character
+    fill_firm(page, valid_uscc())
+    # what people really type: no staff, a short phone number, an amount in 万 with a typo
+    page.fill("#f-employees", "0")
+    page.fill("#f-contact_phone", "1390000")
+    page.fill("#f-revenue_yuan", "三百万")
+    page.click("#register-form button[type=submit]")
+    assert "至少 1 人" in page.locator(".has-error:has(#f-employees) .field-error").inner_text()
+    assert "11 位手机号码" in page.locator(".has-error:has(#f-contact_phone) .field-error").inner_text()
+    assert "50万" in page.locator(".has-error:has(#f-revenue_yuan) .field-error").inner_text()
+    assert page.input_value("#f-name") == "演示-注册测试五金厂"
+    industries = page.locator("#f-industry_code option").all_inner_texts()
+    assert "C33 金属制品业" in industries and len(industries) == 98  # the 97 divisions and the prompt
+    assert page.locator("#f-industry_code").input_value() == "C33"  # kept
+    shots(page, "bad-employees-phone-and-amount")
+    page.fill("#f-password", "a-long-password-1")
+    page.fill("#f-employees", "12")
+    page.fill("#f-contact_phone", "139 0000 1234")
+    page.fill("#f-revenue_yuan", "250万")
+    page.fill("#f-uscc", "91330282MA2CX0001X")  # a wrong check character: the firm is refused, so is the login
     page.click("#register-form button[type=submit]")
     assert page.locator(".has-error #f-uscc").count() == 1, page.locator("main").inner_text()
-    assert page.input_value("#f-name") == "演示-注册测试五金厂"
+    assert page.locator("#f-password").count() == 1  # no account was made: still asked for one
     shots(page, "wrong-credit-code")
     page.fill("#f-uscc", valid_uscc())
-    if page.locator("#f-password").count():
-        page.fill("#f-password", "a-long-password-1")
-    page.click("#register-form button[type=submit]")
+    page.fill("#f-password", "a-long-password-1")
+    page.click("#register-form button[type=submit]")  # the same e-mail: not 该邮箱已注册
     assert page.url.endswith("/firm?done=registered"), page.locator("main").inner_text()
     assert page.locator("h1").inner_text() == "演示-注册测试五金厂"
+    assert "C33" in page.locator("main").inner_text() and "13900001234" in page.locator("main").inner_text()
     shots(page, "registered")
     page.click("header form[action='/logout'] button")
     log_in(page, email, "a-long-password-1")

@@ -47,7 +47,8 @@ ENTERPRISES = """
 query Firms($filter: EnterpriseFilter, $after: String, $first: Int) {
   enterprises(filter: $filter, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    nodes { id name uscc townCode villageCode parkName sector sizeClass employees insured riskColor highRiskTags }
+    nodes { id name uscc townCode villageCode parkName sector sizeClass employees insured coveredFrom riskColor
+            highRiskTags }
   }
 }"""
 
@@ -55,7 +56,7 @@ FIRM = """
 query Firm($id: ID!) {
   enterprise(id: $id) {
     id uscc name townCode villageCode parkName sector industryCode sizeClass employees highRiskTags riskColor
-    insured principalName contactPhone
+    insured coveredFrom principalName contactPhone
     policies { id number status startDate endDate premiumFen preventionBudgetFen preventionSpentFen insurer { name } }
   }
   hazards(filter: {enterpriseId: $id}, first: 50) {

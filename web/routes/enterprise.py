@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.kernel import clock
-from web.i18n import yuan_to_fen
+from web.money import money_fen
 from web.pages import (
+    CODE_MESSAGES,
     CsrfChecked,
     Form,
     mutate,
@@ -37,7 +38,7 @@ MY_FIRM = f"""
 query MyFirm($id: ID!) {{
   enterprise(id: $id) {{
     id uscc name townCode villageCode parkName sector industryCode sizeClass employees highRiskTags
-    riskColor insured principalName contactPhone
+    riskColor insured coveredFrom principalName contactPhone
     policies {{ {POLICY_FIELDS} }}
   }}
   hazards(filter: {{enterpriseId: $id}}, first: 5) {{ totalCount nodes {{ id status grade deadline }} }}
@@ -54,7 +55,8 @@ mutation Quote($input: QuoteInput!) {
   requestQuote(input: $input) {
     __typename
     ... on Quote { id premiumFen preventionBudgetFen validUntil headcount limitPerPersonFen startDate
-                   factors { name label value } }
+                   factors { name label value }
+                   overlappingCover { policyNumber status startDate endDate insurer { name } } }
     ... on OperationError { code message field }
   }
 }"""
@@ -140,11 +142,12 @@ async def quote_form(request: Request, user: SessionUser = Firm) -> Response:
 async def request_quote(request: Request, user: SessionUser = Firm) -> Response:
     form = await read_form(request)
     headcount = form.value("headcount")
-    limit_fen = yuan_to_fen(form.value("limit_yuan"))
+    limit = money_fen(form.value("limit_yuan"))
+    limit_fen = limit.fen
     if not headcount.isdigit() or int(headcount) <= 0:
         form.add("headcount", "参保人数须为正整数，且应覆盖全部从业人员。")
-    if limit_fen is None:
-        form.add("limit_yuan", "请输入每人死亡伤残限额（元）。")
+    if limit.error:
+        form.add("limit_yuan", limit.error)
     try:
         start = date.fromisoformat(form.value("start_date"))
     except ValueError:
@@ -167,7 +170,8 @@ async def request_quote(request: Request, user: SessionUser = Firm) -> Response:
 async def bind_quote(request: Request, quote_id: str, user: SessionUser = Firm) -> Response:
     policy, error = await mutate(request, BIND, {"quoteId": quote_id}, "bindQuote")
     if error is not None:
-        return render(request, "enterprise/quote_failed.html", {"error": error}, status_code=400)
+        return render(request, "enterprise/quote_failed.html",
+                      {"error": error, "message": CODE_MESSAGES.get(error.code) or error.message}, status_code=400)
     return redirect(f"/firm/policies/{policy['id']}")
 
 

@@ -48,9 +48,19 @@ VISIT = f"""
 query Visit($id: ID!) {{ booking(id: $id) {{ {BOOKING_FIELDS} hazards {{ {HAZARD_FIELDS} photoIds }} }} }}"""
 
 CHECK_IN = """
-mutation CheckIn($id: ID!) {
-  checkIn(bookingId: $id) { __typename ... on Booking { id status } ... on OperationError { code message field } }
+mutation CheckIn($id: ID!, $lat: Float, $lng: Float) {
+  checkIn(bookingId: $id, latitude: $lat, longitude: $lng) {
+    __typename ... on Booking { id status } ... on OperationError { code message field retryAt }
+  }
 }"""
+
+
+def coordinate(text: str) -> float | None:
+    """An optional coordinate posted with the check-in (a phone that shares its location); None if absent."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 REPORT = """
 mutation Report($id: ID!, $input: VisitReportInput!) {
@@ -137,7 +147,11 @@ async def visit_page(request: Request, booking_id: str, user: SessionUser = Expe
 
 @router.post("/visits/{booking_id}/check-in")
 async def check_in(request: Request, booking_id: str, user: SessionUser = Expert) -> Response:
-    _, error = await mutate(request, CHECK_IN, {"id": booking_id}, "checkIn")
+    form = await read_form(request)
+    lat, lng = coordinate(form.value("latitude")), coordinate(form.value("longitude"))
+    located = lat is not None and lng is not None
+    _, error = await mutate(request, CHECK_IN, {"id": booking_id, "lat": lat if located else None,
+                                                "lng": lng if located else None}, "checkIn")
     if error is not None:
         return await _visit_page(request, booking_id, Form(), error, 400)
     return redirect(f"/expert/visits/{booking_id}", "checked_in")

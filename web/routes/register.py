@@ -1,26 +1,29 @@
-"""Firm self-registration: an account (``signUp``) and the firm (``registerEnterprise``), then a fresh token
-that carries the firm. A firm whose account exists but whose registration failed finishes it here too."""
+"""Firm self-registration: the account and the firm in one ``signUp`` (made together or not at all), whose
+token carries the firm. An account made before that rule (logged in without a firm) registers its firm here
+with ``registerEnterprise`` and a fresh token."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from web.i18n import yuan_to_fen
+from web.money import money_fen
 from web.pages import (
     CsrfChecked,
     Form,
     mutate,
     optional_user,
+    query,
     read_form,
     region_names,
     render,
     sessions_of,
 )
 from web.session import SessionUser
-from web.signup import check_account_fields, onwards_with_fresh_token, sign_up
+from web.signup import check_account_fields, onwards_with_fresh_token, sign_up_with_firm
 
 router = APIRouter(dependencies=[CsrfChecked])
 
@@ -40,11 +43,25 @@ FIELD_NAMES = {"uscc": "uscc", "name": "name", "townCode": "town_code", "sector"
                "password": "password"}
 
 
-async def _page(request: Request, form: Form, status: int = 200, session: SessionUser | None = None) -> Response:
+INDUSTRIES = "{ industries { code name section sectionName } }"
+MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+async def industries(request: Request) -> list[dict[str, str]]:
+    """The GB/T 4754 codes (from the policy service), empty when they cannot be had."""
+    return list((await query(request, INDUSTRIES)).data.get("industries") or [])
+
+
+async def _page(request: Request, form: Form, status: int = 200, session: SessionUser | None = None,
+                codes: list[dict[str, str]] | None = None) -> Response:
     user = session or optional_user(request)
     names = await region_names(request)
+    codes = codes if codes is not None else await industries(request)
+    sections: dict[str, list[dict[str, str]]] = {}
+    for row in codes:
+        sections.setdefault(f"{row['section']} {row['sectionName']}", []).append(row)
     response = render(request, "public/register.html", {
-        "form": form, "needs_account": user is None, "sectors": SECTORS,
+        "form": form, "needs_account": user is None, "sectors": SECTORS, "industry_sections": sections,
         "towns": sorted((c, n) for c, n in names.items() if len(c) == 9)}, status_code=status)
     if session is not None:  # the account was made: keep the user logged in while they fix the firm
         sessions_of(request).store(response, session)
@@ -59,8 +76,9 @@ async def register_form(request: Request) -> Response:
     return await _page(request, Form(values={"sector": "INDUSTRY"}))
 
 
-def firm_input(form: Form) -> dict[str, Any]:
-    """The form as ``EnterpriseInput``; what is missing or malformed goes next to its field."""
+def firm_input(form: Form, codes: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The form as ``EnterpriseInput``; what is missing or malformed goes next to its field (the policy service
+    checks the same rules again: employees ≥ 1, a listed industry code, a mainland mobile number)."""
     required = ("uscc", "name", "town_code", "industry_code", "principal_name", "contact_phone")
     for name in required:
         if not form.value(name):
@@ -70,13 +88,21 @@ def firm_input(form: Form) -> dict[str, Any]:
     employees = form.value("employees")
     if not employees.isdigit():
         form.add("employees", "请输入从业人员人数。")
-    revenue = yuan_to_fen(form.value("revenue_yuan"))
-    if revenue is None:
-        form.add("revenue_yuan", "请输入上年营业收入（元）。")
+    elif int(employees) < 1:
+        form.add("employees", "从业人员至少 1 人：安责险须为全体从业人员投保。")
+    code = form.value("industry_code").upper()
+    if code and codes and code not in {row["code"] for row in codes}:
+        form.add("industry_code", "请从列表中选择国民经济行业代码（GB/T 4754）。")
+    phone = re.sub(r"[\s-]", "", form.value("contact_phone"))
+    if phone and not MAINLAND_MOBILE.match(phone):
+        form.add("contact_phone", "请输入 11 位手机号码（1 开头，第二位为 3–9），如 13900001234。")
+    revenue = money_fen(form.value("revenue_yuan"))
+    if revenue.error:
+        form.add("revenue_yuan", revenue.error)
     return {"uscc": form.value("uscc").upper(), "name": form.value("name"), "townCode": form.value("town_code"),
             "sector": form.value("sector"), "industryCode": form.value("industry_code"),
-            "employees": int(employees) if employees.isdigit() else 0, "annualRevenueFen": revenue or 0,
-            "principalName": form.value("principal_name"), "contactPhone": form.value("contact_phone")}
+            "employees": int(employees) if employees.isdigit() else 0, "annualRevenueFen": revenue.fen or 0,
+            "principalName": form.value("principal_name"), "contactPhone": phone}
 
 
 @router.post("/register")
@@ -88,16 +114,19 @@ async def register(request: Request) -> Response:
         return RedirectResponse("/", status_code=303)
     if user is None:
         check_account_fields(form, password)
-    firm = firm_input(form)
+    codes = await industries(request)
+    firm = firm_input(form, codes)
     if not form.ok:
-        return await _page(request, form, 400)
-    session = None
-    if user is None:
-        session = user = await sign_up(request, form, str(password), "ENTERPRISE", FIELD_NAMES)
+        return await _page(request, form, 400, codes=codes)
+    if user is None:  # the account and the firm together: a refusal leaves no login behind
+        session = await sign_up_with_firm(request, form, str(password), firm, FIELD_NAMES)
         if session is None:
-            return await _page(request, form, 400)
+            return await _page(request, form, 400, codes=codes)
+        response = RedirectResponse("/firm?done=registered", status_code=303)
+        sessions_of(request).store(response, session)
+        return response
     _, error = await mutate(request, REGISTER, {"input": firm}, "registerEnterprise")
     if error is not None:
         form.from_operation_error(error, FIELD_NAMES)
-        return await _page(request, form, 400, session)
+        return await _page(request, form, 400, codes=codes)
     return await onwards_with_fresh_token(request, user, "/firm", "registered")
