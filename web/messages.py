@@ -670,6 +670,7 @@ EN: dict[str, str] = {
     '{days} 天 / 保险期间 {total} 天': '{days} days of a {total}-day term',
     '以下金额由保险机构的保单系统按批改规则计算；确认前保单不会变更。': "The policy service figures these amounts with the endorsement's own rule; nothing changes until you confirm.",
     '确认后须通过银行转账补缴 {amount}，转账信息将在确认后显示。': 'Once confirmed, pay {amount} by bank transfer; the transfer details are shown then.',
+    '预防服务经费随实收保费增加：批改保费到账后增至 {amount}。': 'The prevention budget follows the premium received: it rises to {amount} once the endorsement premium arrives.',
     '确认后保险机构将退还 {amount}。': 'Once confirmed, the insurer refunds {amount}.',
     '保费不变，无需补缴或退还。': 'The premium does not change: nothing to pay or refund.',
     '保单在您预览后已发生变更，请核对以下新的批改金额后再确认。': 'The policy changed since you looked: check the new amounts below before confirming.',

@@ -51,6 +51,9 @@ def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(ope
     preview = {k: firm.locator(f"#preview-{k}").inner_text() for k in ("delta", "premium", "budget")}
     assert preview["delta"].startswith("+¥") and preview["delta"][1:] in firm.locator("#preview-settlement").inner_text()
     assert firm.locator("#preview-settlement").get_attribute("data-settlement") == "TRANSFER"
+    target_budget = preview["budget"].split(" → ")[1]  # reached once the endorsement premium is received
+    assert target_budget != preview["budget"].split(" → ")[0]
+    assert target_budget in firm.locator("#preview-budget-note").inner_text()
     assert firm.locator("#preview-effective").inner_text() == today().isoformat()
     assert firm.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(firm, "endorsement-preview-transfer")
@@ -64,6 +67,7 @@ def test_the_firm_raises_its_headcount_and_the_insurer_confirms_the_transfer(ope
     assert delta == preview["delta"]  # what the preview said is what was done
     assert firm.locator("#endorse-result dd").nth(2).inner_text() == preview["premium"]
     assert firm.locator("#endorse-result dd").nth(4).inner_text() == preview["budget"]
+    assert target_budget in firm.locator("#budget-after-payment").inner_text()  # said, not yet spendable
     assert firm.locator("#payment-amount").inner_text() == delta[1:]
     assert firm.locator("#payment-memo").inner_text().startswith(state["number"])
     assert firm.locator("#payment-status").inner_text() == "待确认"

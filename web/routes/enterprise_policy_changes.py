@@ -221,6 +221,8 @@ async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) ->
         form.add(None, CHANGED_MEANWHILE)
         return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "preview": quote,
                                                            "result": None}, status_code=409)
+    # the budget this change leads to once its premium is received (the act raises it only then)
+    target = await _endorsement_quote(request, policy_id, headcount, effective, Form())  # its refusal: the act's
     after, error = await mutate(request, ENDORSE, {"id": policy_id, "headcount": headcount, "date": effective},
                                 "endorseHeadcount")
     if error is not None:
@@ -233,4 +235,4 @@ async def endorse(request: Request, policy_id: str, user: SessionUser = Firm) ->
     refund = next((r for r in reversed(after["refunds"]) if r["reason"] == "ENDORSEMENT"), None) if delta < 0 else None
     return render(request, "enterprise/endorse.html", {"policy": before, "form": form, "preview": None, "result": {
         "before": before, "after": after, "delta": delta, "effective": effective, "charge": charge,
-        "refund": refund}})
+        "refund": refund, "target_budget": (target or {}).get("preventionBudgetFen")}})
