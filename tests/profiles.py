@@ -1,6 +1,6 @@
 """Hypothesis profiles for the generated tests (schemathesis over every route, property tests): how many examples
 a run tries. ``make test`` uses ``dev``; CI passes ``--hypothesis-profile=ci`` (fewer, to keep CI's run in
-check: 40 examples cost it about four minutes); ``deep`` is for a nightly or a hunt
+check); ``deep`` is for a nightly or a hunt
 (``make test PYTEST_ARGS=--hypothesis-profile=deep``)."""
 
 from __future__ import annotations
