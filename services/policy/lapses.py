@@ -53,7 +53,7 @@ async def cover_lapses(session: AsyncSession, *, principal: Principal, on: date,
     by_firm: dict[str, list[tuple[Enterprise, Policy]]] = {}
     for firm, policy in await repository.compulsory_cover_history(session, region_code or ""):
         by_firm.setdefault(firm.id, []).append((firm, policy))
-    out = []
+    lapsed: list[tuple[Enterprise, Policy]] = []
     for rows in by_firm.values():
         firm = rows[0][0]
         policies = [p for _f, p in rows]
@@ -62,13 +62,12 @@ async def cover_lapses(session: AsyncSession, *, principal: Principal, on: date,
         ended = [p for p in policies if last_covered_day(p) < on]
         if not ended:
             continue  # cover starts later: never covered yet, that is the uninsured list's
-        last = max(ended, key=last_covered_day)
-        day = last_covered_day(last)
-        pending = await repository.successor_of(session, last.id)
-        out.append(CoverLapse(
-            enterprise_id=firm.id, name=firm.name, uscc=firm.uscc, town_code=firm.town_code,
-            principal_name=firm.principal_name, contact_phone=firm.contact_phone,
-            last_policy_id=last.id, last_policy_number=last.number, last_covered_day=day,
-            lapsed_since=day + timedelta(days=1), days_uncovered=(on - day).days,
-            renewal_pending=pending is not None and pending.status == "PENDING_PAYMENT"))
+        lapsed.append((firm, max(ended, key=last_covered_day)))
+    pending = await repository.pending_successors(session, [last.id for _firm, last in lapsed])
+    out = [CoverLapse(
+        enterprise_id=firm.id, name=firm.name, uscc=firm.uscc, town_code=firm.town_code,
+        principal_name=firm.principal_name, contact_phone=firm.contact_phone,
+        last_policy_id=last.id, last_policy_number=last.number, last_covered_day=last_covered_day(last),
+        lapsed_since=last_covered_day(last) + timedelta(days=1), days_uncovered=(on - last_covered_day(last)).days,
+        renewal_pending=last.id in pending) for firm, last in lapsed]
     return sorted(out, key=lambda lapse: (-lapse.days_uncovered, lapse.town_code, lapse.name))

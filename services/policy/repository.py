@@ -406,6 +406,15 @@ async def successor_of(session: AsyncSession, policy_id: str) -> Policy | None:
                                                      Policy.status != "CANCELLED").limit(1))
 
 
+async def pending_successors(session: AsyncSession, policy_ids: Sequence[str]) -> set[str]:
+    """Of these policies, the ones whose renewal is bound but not paid yet (one query for a whole list)."""
+    if not policy_ids:
+        return set()
+    rows = await session.scalars(select(Policy.predecessor_id).where(Policy.predecessor_id.in_(list(policy_ids)),
+                                                                     Policy.status == "PENDING_PAYMENT"))
+    return {str(pid) for pid in rows}
+
+
 async def policies_ended_before(session: AsyncSession, on: date, batch: int) -> list[Policy]:
     stmt = (select(Policy).where(Policy.status == "ACTIVE", Policy.end_date < on)
             .order_by(Policy.end_date, Policy.id).limit(batch))

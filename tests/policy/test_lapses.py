@@ -79,3 +79,14 @@ async def test_another_region_or_role_cannot_read_the_list(world):
     assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
     r = await world.client.get("/v1/lapses", headers=world.as_(Role.INSURER, "ins_x"))
     assert r.status_code == 403
+
+
+async def test_a_renewal_bound_but_unpaid_is_shown_as_pending_and_the_firm_stays_listed(world):
+    firm, policy = await insured_from(world, date(2034, 5, 10), high_risk_tags=["MINING"])
+    with on_day(world, date(2035, 5, 1)):  # renewed within the last month, not paid
+        renewed = await world.client.post(f"/v1/policies/{policy['id']}/renew",
+                                          headers=world.as_(Role.INSURER, policy["insurer_id"]))
+        assert renewed.status_code == 201 and renewed.json()["status"] == "PENDING_PAYMENT", renewed.text
+    with on_day(world, date(2035, 5, 10)):
+        [lapse] = [x for x in await lapses(world) if x["enterprise_id"] == firm["id"]]
+        assert (lapse["days_uncovered"], lapse["renewal_pending"]) == (1, True)  # bound is not covered
